@@ -1,0 +1,217 @@
+"""CPU benchmark of mmcompact's training and inference paths.
+
+Measures, in one process and *interleaved* (every round runs every variant
+once, so a noisy machine slows all of them alike), and prints a markdown
+table of medians over rounds:
+
+* training throughput of the compact student through the toolbox
+  (mmpretrain dataset + pipeline + collate + ``ClsDataPreprocessor`` +
+  ``model.train_step`` with the config's optimiser wrapper) vs a bare
+  PyTorch loop on the same model and the same images held as one uint8
+  tensor (crop/flip on the batch), each in fp32 and in bf16 autocast;
+* a stage-2 step (student + online teacher) vs a student-alone step;
+* batch-1 CPU latency of the student and the teacher with 1 and 2 threads.
+
+Usage::
+
+    python benchmarks/cpu_bench.py --short   # ~2 min, quick check
+    python benchmarks/cpu_bench.py           # full, for the README
+"""
+import argparse
+import copy
+import os.path as osp
+import statistics
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from mmpretrain.registry import MODELS
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+import mmcompact  # noqa: E402,F401
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--config', default='configs/joint_cifar10.py',
+                        help='joint config (student, teacher, data)')
+    parser.add_argument('--data-root', default='data/cifar10')
+    parser.add_argument('--teacher-ckpt', default=None,
+                        help='stage-1 checkpoint or work dir; weights do '
+                        'not change timings, so random weights are used '
+                        'when omitted')
+    parser.add_argument('--short', action='store_true',
+                        help='few iterations/rounds: a quick check')
+    return parser.parse_args()
+
+
+def timed(fn, iters):
+    """Seconds per call of ``fn`` over ``iters`` calls (after 2 warm-ups)."""
+    for _ in range(2):
+        fn()
+    start = time.perf_counter()
+    for _ in range(iters):
+        fn()
+    return (time.perf_counter() - start) / iters
+
+
+class ToolboxStep:
+    """One training iteration exactly as mmengine's train loop runs it."""
+
+    def __init__(self, model, cfg, amp):
+        self.model = model
+        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+        optim_cfg.type = 'AutoAmpOptimWrapper' if amp else 'OptimWrapper'
+        self.optim_wrapper = build_optim_wrapper(model, optim_cfg)
+        self.loader = Runner.build_dataloader(cfg.train_dataloader)
+        self.iter = iter(self.loader)
+
+    def __call__(self):
+        try:
+            data = next(self.iter)
+        except StopIteration:
+            self.iter = iter(self.loader)
+            data = next(self.iter)
+        self.model.train_step(data, self.optim_wrapper)
+
+
+class BareStep:
+    """Plain PyTorch: uint8 images in one tensor, crop/flip on the batch."""
+
+    def __init__(self, model, images, labels, batch_size, amp, mean, std):
+        self.model, self.amp = model, amp
+        self.images, self.labels = images, labels
+        self.batch_size = batch_size
+        self.mean, self.std = mean, std
+        self.optim = torch.optim.SGD(
+            model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4,
+            nesterov=True)
+
+    def __call__(self):
+        idx = torch.randint(0, len(self.images), (self.batch_size, ))
+        x = F.pad(self.images[idx].float(), (4, 4, 4, 4))
+        dx, dy = torch.randint(0, 9, (2, ))
+        x = x[:, :, dy:dy + 32, dx:dx + 32]
+        flip = torch.rand(self.batch_size) < 0.5
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        x = (x - self.mean) / self.std
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.amp):
+            logits = self.model(x)
+        loss = F.cross_entropy(logits.float(), self.labels[idx])
+        self.optim.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optim.step()
+
+
+def latency_ms(model, shape, threads, iters):
+    torch.set_num_threads(threads)
+    x = torch.randn(*shape)
+    with torch.no_grad():
+        sec = timed(lambda: model(x), iters)
+    torch.set_num_threads(2)
+    return sec * 1e3
+
+
+def main():
+    args = parse_args()
+    iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
+    subset = 2048 if args.short else 8192
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(REPO, args.config))
+    for name in ('train_dataloader', ):
+        cfg[name].dataset.data_root = args.data_root
+        cfg[name].dataset.indices = subset  # decode only what we use
+        cfg[name].num_workers = 1
+    student_cfg = dict(
+        type='ImageClassifier',
+        **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
+                                     'data_preprocessor')})
+    batch_size = cfg.train_dataloader.batch_size
+
+    with tempfile.TemporaryDirectory() as tmp:
+        joint_cfg = copy.deepcopy(cfg.model)
+        if args.teacher_ckpt is None:
+            teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
+            torch.save({'state_dict': teacher.state_dict()},
+                       osp.join(tmp, 't.pth'))
+            joint_cfg.teacher_ckpt = osp.join(tmp, 't.pth')
+        else:
+            joint_cfg.teacher_ckpt = args.teacher_ckpt
+        joint = MODELS.build(joint_cfg).train()
+
+    student = {amp: MODELS.build(copy.deepcopy(student_cfg)).train()
+               for amp in (False, True)}
+    bare_model = {amp: MODELS.build(copy.deepcopy(student_cfg)).train()
+                  for amp in (False, True)}
+    steps = {}
+    for amp in (False, True):
+        steps[('toolbox', amp)] = ToolboxStep(student[amp], cfg, amp)
+    dataset = steps[('toolbox', False)].loader.dataset
+    images = torch.stack([
+        torch.from_numpy(dataset.get_data_info(i)['img']).permute(2, 0, 1)
+        for i in range(len(dataset))
+    ])
+    labels = torch.tensor(
+        [dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))])
+    pre = student[False].data_preprocessor
+    for amp in (False, True):
+        steps[('bare', amp)] = BareStep(bare_model[amp], images, labels,
+                                        batch_size, amp, pre.mean, pre.std)
+    steps[('joint', True)] = ToolboxStep(joint, cfg, True)
+
+    times = {key: [] for key in steps}
+    for r in range(rounds):
+        for key, step in steps.items():
+            times[key].append(timed(step, iters))
+        print(f'round {r + 1}/{rounds} done', file=sys.stderr)
+    med = {key: statistics.median(v) for key, v in times.items()}
+
+    def ips(key):
+        return batch_size / med[key]
+
+    rows = [
+        ('toolbox fp32 (img/s)', f'{ips(("toolbox", False)):.0f}'),
+        ('bare PyTorch fp32 (img/s)', f'{ips(("bare", False)):.0f}'),
+        ('toolbox bf16 (img/s)', f'{ips(("toolbox", True)):.0f}'),
+        ('bare PyTorch bf16 (img/s)', f'{ips(("bare", True)):.0f}'),
+        ('toolbox / bare, fp32',
+         f'{ips(("toolbox", False)) / ips(("bare", False)):.2f}'),
+        ('toolbox / bare, bf16',
+         f'{ips(("toolbox", True)) / ips(("bare", True)):.2f}'),
+        ('bf16 / fp32, toolbox',
+         f'{ips(("toolbox", True)) / ips(("toolbox", False)):.2f}'),
+        ('stage-2 online teacher / student alone, step time (bf16)',
+         f'{med[("joint", True)] / med[("toolbox", True)]:.2f}'),
+    ]
+    teacher_net = joint.teacher.eval()
+    student_net = student[False].eval()
+    size = teacher_net.data_preprocessor.size
+    for threads in (1, 2):
+        s_ms = latency_ms(student_net, (1, 3, 32, 32), threads, lat_iters)
+        t_ms = latency_ms(teacher_net, (1, 3, *size), threads, lat_iters)
+        rows += [
+            (f'student latency, batch 1, {threads} thread(s) (ms)',
+             f'{s_ms:.2f}'),
+            (f'teacher latency, batch 1, {threads} thread(s) (ms)',
+             f'{t_ms:.2f}'),
+            (f'teacher / student latency, {threads} thread(s)',
+             f'{t_ms / s_ms:.1f}'),
+        ]
+    mode = 'short' if args.short else 'full'
+    print(f'\n{mode} mode: batch {batch_size}, {iters} iterations x '
+          f'{rounds} interleaved rounds (median), {subset} training images, '
+          f'teacher input {size[0]}x{size[1]}, fp32 latency\n')
+    print('| measurement | value |\n|---|---:|')
+    for name, value in rows:
+        print(f'| {name} | {value} |')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,56 @@
+# CIFAR-10 at 32x32, shared by the teacher (which upsamples the batch in
+# its data_preprocessor) and the compact student.
+#
+# Switching the data source is ONE line (`dataset_type` below):
+#   'CIFAR10Folder': class folders <data_root>/{train,test}/<class>/*.jpg,
+#                    decoded once and held in memory (e.g. the JPEG copy:
+#                    `ln -s /path/to/shared/data/cifar10 data/cifar10`);
+#   'CIFAR10':       mmpretrain's dataset, downloads the official batches
+#                    into data_root (needs internet).
+dataset_type = 'CIFAR10Folder'
+data_root = 'data/cifar10'
+
+data_preprocessor = dict(
+    num_classes=10,
+    # RGB mean/std of the CIFAR-10 training set (both datasets yield RGB).
+    mean=[125.307, 122.961, 113.8575],
+    std=[51.5865, 50.847, 51.255],
+    to_rgb=False)
+
+train_pipeline = [
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='PackInputs')]
+
+train_dataloader = dict(
+    batch_size=128,
+    # One worker overlaps the (cheap, in-memory) pipeline with compute
+    # without oversubscribing a 2-core CPU.
+    num_workers=1,
+    persistent_workers=True,
+    pin_memory=False,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=1,
+    persistent_workers=True,
+    pin_memory=False,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        test_mode=True,
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

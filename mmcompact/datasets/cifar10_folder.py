@@ -1,0 +1,48 @@
+import os.path as osp
+
+from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
+from mmpretrain.registry import DATASETS
+
+from .in_memory_custom_dataset import InMemoryCustomDataset
+
+
+@DATASETS.register_module()
+class CIFAR10Folder(InMemoryCustomDataset):
+    """CIFAR-10 stored as class folders: ``<data_root>/<split>/<class>/*``.
+
+    A drop-in for mmpretrain's ``CIFAR10`` (same ``data_root``/``split``
+    arguments, same RGB ``img`` arrays, same class order) for users who have
+    the images as files rather than the official pickled batches, e.g. the
+    JPEG copy in ``../shared/data/cifar10``.
+
+    Args:
+        data_root (str): Folder holding ``train/`` and ``test/``.
+        split (str): ``'train'`` or ``'test'``. Defaults to ``'train'``.
+        **kwargs: Passed to :class:`InMemoryCustomDataset`.
+    """
+
+    METAINFO = {'classes': CIFAR10_CATEGORIES}
+
+    def __init__(self, data_root: str = '', split: str = 'train', **kwargs):
+        if split not in ('train', 'test'):
+            raise ValueError(f'CIFAR10Folder: split must be "train" or '
+                             f'"test", got "{split}"')
+        self.split = split
+        super().__init__(data_root=data_root, data_prefix=split, **kwargs)
+
+    def load_data_list(self):
+        root = osp.join(self.data_root, self.split) if self.data_root \
+            else self.split
+        if not osp.isdir(self.data_prefix['img_path']):
+            raise FileNotFoundError(
+                f'CIFAR10Folder: no folder "{root}". Expected '
+                f'<data_root>/{self.split}/<class>/*.jpg, e.g. a link '
+                '`ln -s /path/to/cifar10 data/cifar10`, or use '
+                "dataset type 'CIFAR10' to download the official set.")
+        data_list = super().load_data_list()
+        folders = tuple(sorted(self.folder_to_idx))
+        if folders != tuple(CIFAR10_CATEGORIES):
+            raise ValueError(
+                f'CIFAR10Folder: class folders in "{root}" are {folders}, '
+                f'expected {tuple(CIFAR10_CATEGORIES)}')
+        return data_list

@@ -1,0 +1,3 @@
+from .joint_learning_classifier import JointLearningClassifier
+
+__all__ = ['JointLearningClassifier']

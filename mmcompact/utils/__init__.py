@@ -1,0 +1,3 @@
+from .mmpretrain_tools import load_mmpretrain_tool
+
+__all__ = ['load_mmpretrain_tool']

@@ -1,0 +1,85 @@
+"""Set-up script of mmcompact (mim-style: configs and tools ship in
+``mmcompact/.mim`` so that ``mim train mmcompact ...`` finds them)."""
+import os
+import os.path as osp
+import shutil
+import sys
+
+from setuptools import find_packages, setup
+
+
+def readme():
+    with open('README.md', encoding='utf-8') as f:
+        return f.read()
+
+
+def get_version():
+    version_file = osp.join('mmcompact', 'version.py')
+    scope = {}
+    with open(version_file, encoding='utf-8') as f:
+        exec(compile(f.read(), version_file, 'exec'), scope)
+    return scope['__version__']
+
+
+def parse_requirements(fname):
+    """Read one requirements file, skipping comments and blank lines."""
+    with open(fname, encoding='utf-8') as f:
+        return [
+            line.split('#')[0].strip() for line in f
+            if line.split('#')[0].strip()
+        ]
+
+
+def add_mim_extension():
+    """Expose ``configs`` and ``tools`` inside the package for ``mim``.
+
+    Editable installs (``develop``/``editable_wheel``) get symlinks, so edits
+    in the checkout are seen at once; wheels and sdists get copies.
+    """
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif any(cmd in sys.argv
+             for cmd in ('sdist', 'bdist_wheel', 'install', 'build')):
+        mode = 'copy'
+    else:
+        return
+
+    repo_path = osp.dirname(osp.abspath(__file__))
+    mim_path = osp.join(repo_path, 'mmcompact', '.mim')
+    os.makedirs(mim_path, exist_ok=True)
+    for filename in ('configs', 'tools'):
+        src_path = osp.join(repo_path, filename)
+        tar_path = osp.join(mim_path, filename)
+        if osp.islink(tar_path) or osp.isfile(tar_path):
+            os.remove(tar_path)
+        elif osp.isdir(tar_path):
+            shutil.rmtree(tar_path)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src_path, mim_path), tar_path)
+        else:
+            shutil.copytree(src_path, tar_path)
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmcompact',
+        version=get_version(),
+        description='Compact CNN transfer learning (fine-tuned teacher + '
+        'joint learning with soft targets) as an OpenMMLab plugin',
+        long_description=readme(),
+        long_description_content_type='text/markdown',
+        keywords='computer vision, image classification, knowledge '
+        'distillation, compact CNN, transfer learning',
+        packages=find_packages(exclude=('configs', 'tools', 'tests',
+                                        'benchmarks', 'docs')),
+        include_package_data=True,
+        package_data={'mmcompact': ['.mim/configs/**/*.py',
+                                    '.mim/tools/*.py', '.mim/tools/*.sh']},
+        python_requires='>=3.8',
+        license='Apache License 2.0',
+        install_requires=parse_requirements('requirements/runtime.txt'),
+        extras_require={
+            'tests': parse_requirements('requirements/tests.txt'),
+        },
+        zip_safe=False)
