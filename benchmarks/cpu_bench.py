@@ -9,7 +9,8 @@ table of medians over rounds:
   ``model.train_step`` with the config's optimiser wrapper) vs a bare
   PyTorch loop on the same model and the same images held as one uint8
   tensor (crop/flip on the batch), each in fp32 and in bf16 autocast;
-* a stage-2 step (student + online teacher) vs a student-alone step;
+* a stage-2 step with the online teacher, and with cached teacher
+  predictions (``ReplayTeacherView``), vs a student-alone step;
 * batch-1 CPU latency of the student and the teacher with 1 and 2 threads.
 
 Usage::
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
@@ -36,6 +38,8 @@ from mmpretrain.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
+from mmcompact.datasets import (sample_views, save_teacher_cache,  # noqa
+                                teacher_fingerprint)
 
 
 def parse_args():
@@ -119,59 +123,59 @@ def latency_ms(model, shape, threads, iters):
     return sec * 1e3
 
 
-def main():
-    args = parse_args()
-    iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
-    subset = 2048 if args.short else 8192
-    init_default_scope('mmpretrain')
-    cfg = Config.fromfile(osp.join(REPO, args.config))
-    for name in ('train_dataloader', ):
-        cfg[name].dataset.data_root = args.data_root
-        cfg[name].dataset.indices = subset  # decode only what we use
-        cfg[name].num_workers = 1
-    student_cfg = dict(
-        type='ImageClassifier',
-        **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
-                                     'data_preprocessor')})
+def build_steps(cfg, student_cfg, teacher_ckpt, tmp):
+    """All measured variants, built once and stepped in turn."""
     batch_size = cfg.train_dataloader.batch_size
+    joint_cfg = copy.deepcopy(cfg.model)
+    if teacher_ckpt is None:
+        teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
+        torch.save({'state_dict': teacher.state_dict()},
+                   osp.join(tmp, 't.pth'))
+        joint_cfg.teacher_ckpt = osp.join(tmp, 't.pth')
+    else:
+        joint_cfg.teacher_ckpt = teacher_ckpt
 
-    with tempfile.TemporaryDirectory() as tmp:
-        joint_cfg = copy.deepcopy(cfg.model)
-        if args.teacher_ckpt is None:
-            teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
-            torch.save({'state_dict': teacher.state_dict()},
-                       osp.join(tmp, 't.pth'))
-            joint_cfg.teacher_ckpt = osp.join(tmp, 't.pth')
-        else:
-            joint_cfg.teacher_ckpt = args.teacher_ckpt
-        joint = MODELS.build(joint_cfg).train()
-
-    student = {amp: MODELS.build(copy.deepcopy(student_cfg)).train()
-               for amp in (False, True)}
-    bare_model = {amp: MODELS.build(copy.deepcopy(student_cfg)).train()
-                  for amp in (False, True)}
     steps = {}
     for amp in (False, True):
-        steps[('toolbox', amp)] = ToolboxStep(student[amp], cfg, amp)
+        model = MODELS.build(copy.deepcopy(student_cfg)).train()
+        steps[('toolbox', amp)] = ToolboxStep(model, cfg, amp)
     dataset = steps[('toolbox', False)].loader.dataset
-    images = torch.stack([
-        torch.from_numpy(dataset.get_data_info(i)['img']).permute(2, 0, 1)
-        for i in range(len(dataset))
-    ])
-    labels = torch.tensor(
-        [dataset.get_data_info(i)['gt_label'] for i in range(len(dataset))])
-    pre = student[False].data_preprocessor
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    images = torch.stack(
+        [torch.from_numpy(i['img']).permute(2, 0, 1) for i in infos])
+    labels = torch.tensor([i['gt_label'] for i in infos])
+    pre = steps[('toolbox', False)].model.data_preprocessor
     for amp in (False, True):
-        steps[('bare', amp)] = BareStep(bare_model[amp], images, labels,
-                                        batch_size, amp, pre.mean, pre.std)
-    steps[('joint', True)] = ToolboxStep(joint, cfg, True)
+        model = MODELS.build(copy.deepcopy(student_cfg)).train()
+        steps[('bare', amp)] = BareStep(model, images, labels, batch_size,
+                                        amp, pre.mean, pre.std)
+    joint = MODELS.build(copy.deepcopy(joint_cfg)).train()
+    steps[('online', True)] = ToolboxStep(joint, cfg, True)
 
-    times = {key: [] for key in steps}
-    for r in range(rounds):
-        for key, step in steps.items():
-            times[key].append(timed(step, iters))
-        print(f'round {r + 1}/{rounds} done', file=sys.stderr)
-    med = {key: statistics.median(v) for key, v in times.items()}
+    # Cached teacher: the logits' values do not change the timing.
+    cache_file = osp.join(tmp, 'teacher_cache.npz')
+    rel_paths = [osp.relpath(i['img_path'], dataset.data_root)
+                 for i in infos]
+    save_teacher_cache(
+        cache_file,
+        np.random.default_rng(0).normal(
+            size=(len(infos), 8, joint.teacher.head.num_classes)),
+        sample_views(len(infos), 8, 8), rel_paths,
+        dict(teacher=teacher_fingerprint(joint.teacher), data='benchmark',
+             teacher_ckpt=joint_cfg.teacher_ckpt, padding=4, crop_size=32))
+    cached_cfg = copy.deepcopy(cfg)
+    cached_cfg.train_dataloader.dataset.pipeline = [
+        dict(type='ReplayTeacherView', cache_file=cache_file),
+        dict(type='PackInputs', algorithm_keys=['teacher_logits']),
+    ]
+    joint_cfg.teacher_cache = cache_file
+    steps[('cached', True)] = ToolboxStep(
+        MODELS.build(joint_cfg).train(), cached_cfg, True)
+    return steps
+
+
+def report(steps, med, batch_size, lat_iters):
+    """Markdown rows: throughputs, ratios and batch-1 latencies."""
 
     def ips(key):
         return batch_size / med[key]
@@ -187,15 +191,17 @@ def main():
          f'{ips(("toolbox", True)) / ips(("bare", True)):.2f}'),
         ('bf16 / fp32, toolbox',
          f'{ips(("toolbox", True)) / ips(("toolbox", False)):.2f}'),
-        ('stage-2 online teacher / student alone, step time (bf16)',
-         f'{med[("joint", True)] / med[("toolbox", True)]:.2f}'),
+        ('stage 2, online teacher / student alone, step time (bf16)',
+         f'{med[("online", True)] / med[("toolbox", True)]:.2f}'),
+        ('stage 2, cached teacher / student alone, step time (bf16)',
+         f'{med[("cached", True)] / med[("toolbox", True)]:.2f}'),
     ]
-    teacher_net = joint.teacher.eval()
-    student_net = student[False].eval()
-    size = teacher_net.data_preprocessor.size
+    teacher = steps[('online', True)].model.teacher.eval()
+    student = steps[('toolbox', False)].model.eval()
+    size = teacher.data_preprocessor.size
     for threads in (1, 2):
-        s_ms = latency_ms(student_net, (1, 3, 32, 32), threads, lat_iters)
-        t_ms = latency_ms(teacher_net, (1, 3, *size), threads, lat_iters)
+        s_ms = latency_ms(student, (1, 3, 32, 32), threads, lat_iters)
+        t_ms = latency_ms(teacher, (1, 3, *size), threads, lat_iters)
         rows += [
             (f'student latency, batch 1, {threads} thread(s) (ms)',
              f'{s_ms:.2f}'),
@@ -204,10 +210,38 @@ def main():
             (f'teacher / student latency, {threads} thread(s)',
              f'{t_ms / s_ms:.1f}'),
         ]
+    return rows, size
+
+
+def main():
+    args = parse_args()
+    iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
+    subset = 2048 if args.short else 8192
+    init_default_scope('mmpretrain')
+    cfg = Config.fromfile(osp.join(REPO, args.config))
+    cfg.train_dataloader.dataset.data_root = args.data_root
+    cfg.train_dataloader.dataset.indices = subset  # decode only these
+    student_cfg = dict(
+        type='ImageClassifier',
+        **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
+                                     'data_preprocessor')})
+    batch_size = cfg.train_dataloader.batch_size
+
+    with tempfile.TemporaryDirectory() as tmp:
+        steps = build_steps(cfg, student_cfg, args.teacher_ckpt, tmp)
+        times = {key: [] for key in steps}
+        for r in range(rounds):
+            for key, step in steps.items():
+                times[key].append(timed(step, iters))
+            print(f'round {r + 1}/{rounds} done', file=sys.stderr)
+    med = {key: statistics.median(v) for key, v in times.items()}
+    rows, size = report(steps, med, batch_size, lat_iters)
+
     mode = 'short' if args.short else 'full'
     print(f'\n{mode} mode: batch {batch_size}, {iters} iterations x '
           f'{rounds} interleaved rounds (median), {subset} training images, '
-          f'teacher input {size[0]}x{size[1]}, fp32 latency\n')
+          f'{cfg.train_dataloader.num_workers} data worker(s), teacher '
+          f'input {size[0]}x{size[1]}, fp32 latency\n')
     print('| measurement | value |\n|---|---:|')
     for name, value in rows:
         print(f'| {name} | {value} |')

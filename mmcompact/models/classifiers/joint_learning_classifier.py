@@ -8,6 +8,9 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from mmcompact.datasets.teacher_cache import (load_teacher_cache,
+                                              teacher_fingerprint)
+
 
 def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
     """Turn a stage-1 work dir or checkpoint path into a checkpoint file.
@@ -72,6 +75,12 @@ class JointLearningClassifier(ImageClassifier):
         head (dict, optional): Student head config (its ``loss`` is the
             hard-label loss, logged as ``loss_cls``).
         data_preprocessor (dict, optional): Student data preprocessor.
+        teacher_cache (str, optional): Teacher predictions stored per view by
+            ``tools/cache_teacher.py``. When set, the training pipeline must
+            replay those views (``ReplayTeacherView``) and the teacher is
+            not run during training; a cache built from other teacher
+            weights or preprocessing is refused. Defaults to None (online
+            teacher).
         **kwargs: Passed to :class:`ImageClassifier`.
     """
 
@@ -86,6 +95,7 @@ class JointLearningClassifier(ImageClassifier):
                  neck: Optional[dict] = None,
                  head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
+                 teacher_cache: Optional[str] = None,
                  **kwargs):
         super().__init__(
             backbone=backbone,
@@ -95,14 +105,39 @@ class JointLearningClassifier(ImageClassifier):
             **kwargs)
         self.hard_loss_weight = float(hard_loss_weight)
         self.distill_loss = MODELS.build(distill_loss)
-        teacher_model = MODELS.build(teacher)
+        teacher_model = self.build_teacher(teacher, teacher_ckpt,
+                                           teacher_config)
         self._check_compatible(teacher_model)
-        self._load_teacher(teacher_model,
-                           _resolve_checkpoint(teacher_ckpt, teacher_config))
-        teacher_model.requires_grad_(False)
-        teacher_model.eval()
         # Bypass nn.Module.__setattr__: not a submodule, see class doc.
         object.__setattr__(self, 'teacher', teacher_model)
+        self.teacher_cache = teacher_cache
+        if teacher_cache is not None:
+            meta = load_teacher_cache(teacher_cache)['meta']
+            if meta['teacher'] != teacher_fingerprint(teacher_model):
+                raise ValueError(
+                    f'Teacher cache "{teacher_cache}" was built from another '
+                    f'teacher (checkpoint "{meta["teacher_ckpt"]}", other '
+                    'weights or input size/normalisation). Rebuild it: '
+                    'python tools/cache_teacher.py <joint config>')
+
+    @classmethod
+    def build_teacher(cls, teacher: dict, teacher_ckpt: str,
+                      teacher_config: Optional[str] = None) -> nn.Module:
+        """Build the teacher, load its stage-1 weights strictly, freeze it.
+
+        Args:
+            teacher (dict): Teacher model config.
+            teacher_ckpt (str): Checkpoint, stage-1 work dir or URL.
+            teacher_config (str, optional): Stage-1 config, for messages.
+
+        Returns:
+            nn.Module: The teacher in eval mode without gradients.
+        """
+        model = MODELS.build(teacher)
+        cls._load_teacher(model,
+                          _resolve_checkpoint(teacher_ckpt, teacher_config))
+        model.requires_grad_(False)
+        return model.eval()
 
     def _check_compatible(self, teacher: nn.Module):
         t_classes = getattr(teacher.head, 'num_classes', None)
@@ -191,6 +226,16 @@ class JointLearningClassifier(ImageClassifier):
         cls_score = self.head(self.extract_feat(inputs))
         losses = self.head._get_loss(cls_score, data_samples)
         losses['loss_cls'] = self.hard_loss_weight * losses.pop('loss')
-        losses['loss_soft'] = self.distill_loss(cls_score,
-                                                self.teacher_logits(inputs))
+        if self.teacher_cache is None:
+            t_logits = self.teacher_logits(inputs)
+        elif all('teacher_logits' in s for s in data_samples):
+            t_logits = torch.stack([
+                torch.as_tensor(s.teacher_logits) for s in data_samples
+            ]).to(cls_score.device)
+        else:
+            raise ValueError(
+                'teacher_cache is set but the batch has no teacher_logits: '
+                "the train pipeline needs ReplayTeacherView and PackInputs("
+                "algorithm_keys=['teacher_logits']).")
+        losses['loss_soft'] = self.distill_loss(cls_score, t_logits)
         return losses

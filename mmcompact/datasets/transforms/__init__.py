@@ -1,0 +1,3 @@
+from .replay_teacher_view import ReplayTeacherView
+
+__all__ = ['ReplayTeacherView']
