@@ -8,6 +8,7 @@ import os.path as osp
 import pickle
 import subprocess
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -138,3 +139,43 @@ def test_joint_config_inherits_the_teacher(repo_root):
     for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
                 'train_cfg'):
         assert compact[key] == joint[key]
+
+
+def test_cached_teacher_stage2(stages, tmp_path):
+    """tools/cache_teacher.py, then joint training that replays the views."""
+    cache = str(tmp_path / 'cache.npz')
+    teacher_opts = [f'model.teacher_ckpt={stages["teacher"]}',
+                    f'model.teacher.data_preprocessor.size={TEACHER_SIZE}']
+    log = _run(stages['python'], stages['repo_root'], 'cache_teacher.py',
+               'configs/joint_cifar10.py', '--views', '2', '--out', cache,
+               cfg_options=stages['data'] + teacher_opts)
+    assert '30 images x 2 views' in log
+    data = np.load(cache)
+    assert data['logits'].shape == (30, 2, 10)
+    assert data['logits'].dtype == np.float16
+    log = _run(stages['python'], stages['repo_root'], 'train.py',
+               'configs/joint_cifar10_cached.py', '--work-dir',
+               str(tmp_path / 'cached'), '--amp',
+               cfg_options=stages['data'] + teacher_opts + [
+                   f'model.teacher_cache={cache}',
+                   f'train_dataloader.dataset.pipeline.0.cache_file={cache}',
+                   'train_cfg.max_epochs=1'
+               ])
+    assert 'loss_soft:' in log
+    # A cache of another teacher is refused before training starts.
+    other = stages['teacher'] + '_other'
+    os.makedirs(other, exist_ok=True)
+    ckpt = torch.load(osp.join(stages['teacher'], 'epoch_1.pth'),
+                      weights_only=True)
+    ckpt['state_dict']['head.fc.bias'] += 1.0
+    torch.save(ckpt, osp.join(other, 'epoch_1.pth'))
+    with pytest.raises(AssertionError, match='built from another teacher'):
+        _run(stages['python'], stages['repo_root'], 'train.py',
+             'configs/joint_cifar10_cached.py', '--work-dir',
+             str(tmp_path / 'refused'),
+             cfg_options=stages['data'] + [
+                 f'model.teacher_ckpt={osp.join(other, "epoch_1.pth")}',
+                 f'model.teacher.data_preprocessor.size={TEACHER_SIZE}',
+                 f'model.teacher_cache={cache}',
+                 f'train_dataloader.dataset.pipeline.0.cache_file={cache}'
+             ])
