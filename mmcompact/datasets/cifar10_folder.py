@@ -31,9 +31,8 @@ class CIFAR10Folder(InMemoryCustomDataset):
         super().__init__(data_root=data_root, data_prefix=split, **kwargs)
 
     def load_data_list(self):
-        root = osp.join(self.data_root, self.split) if self.data_root \
-            else self.split
-        if not osp.isdir(self.data_prefix['img_path']):
+        root = self.data_prefix['img_path']
+        if not osp.isdir(root):
             raise FileNotFoundError(
                 f'CIFAR10Folder: no folder "{root}". Expected '
                 f'<data_root>/{self.split}/<class>/*.jpg, e.g. a link '

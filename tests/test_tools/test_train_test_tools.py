@@ -165,8 +165,9 @@ def test_cached_teacher_stage2(stages, tmp_path):
     # A cache of another teacher is refused before training starts.
     other = stages['teacher'] + '_other'
     os.makedirs(other, exist_ok=True)
-    ckpt = torch.load(osp.join(stages['teacher'], 'epoch_1.pth'),
-                      weights_only=True)
+    # The resume test may have replaced epoch_1.pth by epoch_2.pth.
+    with open(osp.join(stages['teacher'], 'last_checkpoint')) as f:
+        ckpt = torch.load(f.read().strip(), weights_only=True)
     ckpt['state_dict']['head.fc.bias'] += 1.0
     torch.save(ckpt, osp.join(other, 'epoch_1.pth'))
     with pytest.raises(AssertionError, match='built from another teacher'):

@@ -107,7 +107,7 @@ def test_bad_args():
 
 
 def test_init_weights():
-    bb = CifarResNet(depth=20)
+    bb = CifarResNet(depth=20, shortcut='B')
     bb.init_weights()
     assert torch.all(bb.norm1.weight == 1)
     assert torch.all(bb.layer3[0].downsample[1].weight == 1)
