@@ -31,14 +31,15 @@ class ReplayTeacherView(BaseTransform):
 
     def transform(self, results: dict) -> dict:
         idx = results['sample_idx']
-        if idx >= len(self.rel_paths) or not str(
-                results['img_path']).replace('\\', '/').endswith(
-                    str(self.rel_paths[idx])):
+        cached = str(self.rel_paths[idx]) if idx < len(self.rel_paths) \
+            else None
+        img_path = str(results['img_path']).replace('\\', '/')
+        if cached is None or not img_path.endswith(cached):
             raise ValueError(
                 f'Teacher cache "{self.cache_file}" does not match the data '
-                f'set: sample {idx} is "{results["img_path"]}", the cache '
-                f'holds "{self.rel_paths[idx] if idx < len(self.rel_paths) else "nothing"}" '
-                'there. Rebuild the cache for this data set/split.')
+                f'set: sample {idx} is "{img_path}", the cache holds '
+                f'"{cached}" there. Rebuild the cache for this data '
+                'set/split.')
         view = np.random.randint(self.views.shape[1])
         img = apply_view(results['img'], self.views[idx, view], self.padding,
                          self.crop_size)
