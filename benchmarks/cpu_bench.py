@@ -8,7 +8,8 @@ table of medians over rounds:
   (mmpretrain dataset + pipeline + collate + ``ClsDataPreprocessor`` +
   ``model.train_step`` with the config's optimiser wrapper) vs a bare
   PyTorch loop on the same model and the same images held as one uint8
-  tensor (crop/flip on the batch), each in fp32 and in bf16 autocast;
+  tensor (crop/flip on the batch), each in fp32 and in bf16 autocast, and
+  the toolbox with one data worker process instead of the config's setting;
 * a stage-2 step with the online teacher, and with cached teacher
   predictions (``ReplayTeacherView``), vs a student-alone step;
 * batch-1 CPU latency of the student and the teacher with 1 and 2 threads.
@@ -69,12 +70,16 @@ def timed(fn, iters):
 class ToolboxStep:
     """One training iteration exactly as mmengine's train loop runs it."""
 
-    def __init__(self, model, cfg, amp):
+    def __init__(self, model, cfg, amp, num_workers=None):
         self.model = model
         optim_cfg = copy.deepcopy(cfg.optim_wrapper)
         optim_cfg.type = 'AutoAmpOptimWrapper' if amp else 'OptimWrapper'
         self.optim_wrapper = build_optim_wrapper(model, optim_cfg)
-        self.loader = Runner.build_dataloader(cfg.train_dataloader)
+        loader_cfg = copy.deepcopy(cfg.train_dataloader)
+        if num_workers is not None:
+            loader_cfg.num_workers = num_workers
+            loader_cfg.persistent_workers = num_workers > 0
+        self.loader = Runner.build_dataloader(loader_cfg)
         self.iter = iter(self.loader)
 
     def __call__(self):
@@ -94,6 +99,9 @@ class BareStep:
         self.images, self.labels = images, labels
         self.batch_size = batch_size
         self.mean, self.std = mean, std
+        self.span = torch.arange(32)
+        self.batch_idx = torch.arange(batch_size)[:, None, None, None]
+        self.channel_idx = torch.arange(3)[None, :, None, None]
         self.optim = torch.optim.SGD(
             model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4,
             nesterov=True)
@@ -101,8 +109,11 @@ class BareStep:
     def __call__(self):
         idx = torch.randint(0, len(self.images), (self.batch_size, ))
         x = F.pad(self.images[idx].float(), (4, 4, 4, 4))
-        dx, dy = torch.randint(0, 9, (2, ))
-        x = x[:, :, dy:dy + 32, dx:dx + 32]
+        # A crop offset per sample, as the toolbox's RandomCrop draws it.
+        dy, dx = torch.randint(0, 9, (2, self.batch_size, 1))
+        rows = (dy + self.span)[:, None, :, None]
+        cols = (dx + self.span)[:, None, None, :]
+        x = x[self.batch_idx, self.channel_idx, rows, cols]
         flip = torch.rand(self.batch_size) < 0.5
         x = torch.where(flip[:, None, None, None], x.flip(3), x)
         x = (x - self.mean) / self.std
@@ -139,6 +150,10 @@ def build_steps(cfg, student_cfg, teacher_ckpt, tmp):
     for amp in (False, True):
         model = MODELS.build(copy.deepcopy(student_cfg)).train()
         steps[('toolbox', amp)] = ToolboxStep(model, cfg, amp)
+    # The config's worker setting against one worker process.
+    steps[('toolbox_1worker', True)] = ToolboxStep(
+        MODELS.build(copy.deepcopy(student_cfg)).train(), cfg, True,
+        num_workers=1)
     dataset = steps[('toolbox', False)].loader.dataset
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     images = torch.stack(
@@ -189,6 +204,8 @@ def report(steps, med, batch_size, lat_iters):
          f'{ips(("toolbox", False)) / ips(("bare", False)):.2f}'),
         ('toolbox / bare, bf16',
          f'{ips(("toolbox", True)) / ips(("bare", True)):.2f}'),
+        ('toolbox bf16 with 1 data worker process (img/s)',
+         f'{ips(("toolbox_1worker", True)):.0f}'),
         ('bf16 / fp32, toolbox',
          f'{ips(("toolbox", True)) / ips(("toolbox", False)):.2f}'),
         ('stage 2, online teacher / student alone, step time (bf16)',

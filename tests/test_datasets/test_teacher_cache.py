@@ -9,8 +9,10 @@ from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import (apply_view, load_teacher_cache, sample_views,
+from mmcompact.datasets import (apply_view, load_teacher_cache,
+                                load_teacher_cache_meta, sample_views,
                                 save_teacher_cache, teacher_fingerprint)
+from mmcompact.datasets.teacher_cache import CACHE_VERSION
 
 from ..test_models.test_classifiers.test_joint_classifier import (
     TEACHER, _student_cfg, teacher_ckpt)  # noqa: F401
@@ -84,6 +86,18 @@ def test_replay_refuses_another_split(tiny_cifar, tmp_path):
         replay(ds.get_data_info(0))
     with pytest.raises(FileNotFoundError, match='tools/cache_teacher.py'):
         load_teacher_cache(str(tmp_path / 'missing.npz'))
+
+
+def test_meta_is_read_alone_and_version_checked(tmp_path):
+    _write_cache(tmp_path / 'c.npz', ['a.jpg', 'b.jpg'], teacher_fp='fp')
+    meta = load_teacher_cache_meta(str(tmp_path / 'c.npz'))
+    assert meta == dict(teacher='fp', data='d', teacher_ckpt='t', padding=4,
+                        crop_size=32, version=CACHE_VERSION)
+    old = dict(np.load(tmp_path / 'c.npz'))
+    old['meta'] = np.asarray(repr(dict(meta, version=CACHE_VERSION - 1)))
+    np.savez(tmp_path / 'old.npz', **old)
+    with pytest.raises(ValueError, match='rebuild it'):
+        load_teacher_cache_meta(str(tmp_path / 'old.npz'))
 
 
 def test_joint_model_uses_cached_logits_and_checks_teacher(

@@ -26,10 +26,12 @@ test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=128,
-    # One worker overlaps the (cheap, in-memory) pipeline with compute
-    # without oversubscribing a 2-core CPU.
-    num_workers=1,
-    persistent_workers=True,
+    # No worker process: on a 2-core CPU the model already uses both cores,
+    # so a worker only adds work -- moving 128 samples' tensors through
+    # shared memory cost ~50 ms of main-process CPU per batch, more than the
+    # in-memory pipeline itself (~30 ms). See benchmarks/cpu_bench.py.
+    num_workers=0,
+    persistent_workers=False,
     pin_memory=False,
     dataset=dict(
         type=dataset_type,
@@ -40,8 +42,8 @@ train_dataloader = dict(
 )
 val_dataloader = dict(
     batch_size=256,
-    num_workers=1,
-    persistent_workers=True,
+    num_workers=0,
+    persistent_workers=False,
     pin_memory=False,
     dataset=dict(
         type=dataset_type,

@@ -8,7 +8,7 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmcompact.datasets.teacher_cache import (load_teacher_cache,
+from mmcompact.datasets.teacher_cache import (load_teacher_cache_meta,
                                               teacher_fingerprint)
 
 
@@ -112,7 +112,7 @@ class JointLearningClassifier(ImageClassifier):
         object.__setattr__(self, 'teacher', teacher_model)
         self.teacher_cache = teacher_cache
         if teacher_cache is not None:
-            meta = load_teacher_cache(teacher_cache)['meta']
+            meta = load_teacher_cache_meta(teacher_cache)
             if meta['teacher'] != teacher_fingerprint(teacher_model):
                 raise ValueError(
                     f'Teacher cache "{teacher_cache}" was built from another '
