@@ -91,6 +91,13 @@ def save_teacher_cache(path: str, logits: np.ndarray, views: np.ndarray,
 def load_teacher_cache_meta(path: str) -> dict:
     """Read only the ``meta`` entry of a cache (``.npz`` members load lazily).
 
+    Args:
+        path (str): ``.npz`` written by :func:`save_teacher_cache`.
+
+    Returns:
+        dict: The meta data (fingerprints, checkpoint, crop settings,
+        version).
+
     Raises:
         FileNotFoundError: if ``path`` does not exist (with the command that
             builds it).

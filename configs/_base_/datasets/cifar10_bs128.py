@@ -27,9 +27,9 @@ test_pipeline = [dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=128,
     # No worker process: on a 2-core CPU the model already uses both cores,
-    # so a worker only adds work -- moving 128 samples' tensors through
-    # shared memory cost ~50 ms of main-process CPU per batch, more than the
-    # in-memory pipeline itself (~30 ms). See benchmarks/cpu_bench.py.
+    # and the in-memory pipeline is cheap (data loading was ~3 % of a
+    # py-spy profile of joint training; README). benchmarks/cpu_bench.py
+    # times this setting against one worker process.
     num_workers=0,
     persistent_workers=False,
     pin_memory=False,
