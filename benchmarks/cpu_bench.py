@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
@@ -235,6 +236,9 @@ def main():
     iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
     subset = 2048 if args.short else 8192
     init_default_scope('mmpretrain')
+    # The newest logger instance is the one mmengine's builders log to;
+    # keep their INFO lines (one per parameter group) out of the table.
+    MMLogger.get_instance('cpu_bench', log_level='WARNING')
     cfg = Config.fromfile(osp.join(REPO, args.config))
     cfg.train_dataloader.dataset.data_root = args.data_root
     cfg.train_dataloader.dataset.indices = subset  # decode only these

@@ -23,11 +23,12 @@ model = dict(
         in_channels=64,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, )),
-    # Hard-label loss x0.1 + soft-target loss x0.9 (T=4), the usual CIFAR
-    # setting; T^2 keeps both on one gradient scale.
-    hard_loss_weight=0.1,
+    # Hard-label loss x0.5 + soft-target loss x0.5 (T=4; T^2 keeps both on
+    # one gradient scale). With this 88 % teacher, 0.5/0.5 beat the common
+    # 0.1/0.9 by 0.67 pt (README, Results).
+    hard_loss_weight=0.5,
     distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
-                      loss_weight=0.9),
+                      loss_weight=0.5),
 )
 
 # Student schedule (shared with compact_cifar10.py, which inherits it):

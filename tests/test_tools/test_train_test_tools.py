@@ -6,6 +6,7 @@ registry, runner, checkpoints, resume), not accuracy.
 import os
 import os.path as osp
 import pickle
+import re
 import subprocess
 
 import numpy as np
@@ -94,10 +95,17 @@ def test_test_tool_evaluates_the_student(stages, tmp_path):
     _run(stages['python'], stages['repo_root'], 'test.py',
          'configs/compact_cifar10.py',
          osp.join(stages['joint'], 'epoch_1.pth'), '--out', str(out),
-         '--out-item', 'metrics', cfg_options=stages['data'])
+         '--out-item', 'metrics', '--work-dir', str(tmp_path),
+         cfg_options=stages['data'])
     with open(out, 'rb') as f:
         metrics = pickle.load(f)
-    assert 0.0 <= metrics['accuracy/top1'] <= 100.0
+    # The saved student alone reproduces the joint run's own validation
+    # (same data: the configs' test loader is the val loader).
+    val_top1 = re.findall(r'Epoch\(val\) \[1\]\[\d+/\d+\]\s+'
+                          r'accuracy/top1: ([0-9.]+)', stages['joint_log'])
+    assert len(val_top1) == 1
+    assert metrics['accuracy/top1'] == pytest.approx(float(val_top1[0]),
+                                                     abs=1e-4)
 
 
 @pytest.mark.parametrize('stage,config', [
