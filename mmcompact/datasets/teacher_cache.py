@@ -88,6 +88,25 @@ def save_teacher_cache(path: str, logits: np.ndarray, views: np.ndarray,
     os.replace(tmp, path)
 
 
+def _open_cache(path: str):
+    """Open a cache ``.npz`` (members load lazily), or say how to build it."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Teacher cache "{path}" not found. Build it with: python '
+            'tools/cache_teacher.py <joint config> --out ' + path)
+    return np.load(path, allow_pickle=False)
+
+
+def _checked_meta(data, path: str) -> dict:
+    """The ``meta`` entry of an open cache, refused if another version."""
+    meta = ast.literal_eval(str(data['meta']))
+    if meta.get('version') != CACHE_VERSION:
+        raise ValueError(f'Teacher cache "{path}" has version '
+                         f'{meta.get("version")}, expected '
+                         f'{CACHE_VERSION}; rebuild it.')
+    return meta
+
+
 def load_teacher_cache_meta(path: str) -> dict:
     """Read only the ``meta`` entry of a cache (``.npz`` members load lazily).
 
@@ -103,28 +122,27 @@ def load_teacher_cache_meta(path: str) -> dict:
             builds it).
         ValueError: if the cache was written by another cache version.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Teacher cache "{path}" not found. Build it with: python '
-            'tools/cache_teacher.py <joint config> --out ' + path)
-    with np.load(path, allow_pickle=False) as data:
-        meta = ast.literal_eval(str(data['meta']))
-    if meta.get('version') != CACHE_VERSION:
-        raise ValueError(f'Teacher cache "{path}" has version '
-                         f'{meta.get("version")}, expected '
-                         f'{CACHE_VERSION}; rebuild it.')
-    return meta
+    with _open_cache(path) as data:
+        return _checked_meta(data, path)
 
 
 def load_teacher_cache(path: str) -> dict:
     """Read a cache written by :func:`save_teacher_cache`.
 
+    Args:
+        path (str): ``.npz`` written by :func:`save_teacher_cache`.
+
     Returns:
         dict: ``logits`` ``(N, V, C)``, ``views`` ``(N, V, 3)``,
         ``rel_paths`` ``(N,)`` and ``meta``.
+
+    Raises:
+        FileNotFoundError: if ``path`` does not exist.
+        ValueError: if the cache was written by another cache version
+            (checked before the arrays are read).
     """
-    meta = load_teacher_cache_meta(path)
-    with np.load(path, allow_pickle=False) as data:
+    with _open_cache(path) as data:
+        meta = _checked_meta(data, path)
         cache = {k: data[k] for k in ('logits', 'views', 'rel_paths')}
     cache['meta'] = meta
     return cache
