@@ -21,7 +21,9 @@ Usage::
 """
 import argparse
 import copy
+import os
 import os.path as osp
+import platform
 import statistics
 import sys
 import tempfile
@@ -190,6 +192,34 @@ def build_steps(cfg, student_cfg, teacher_ckpt, tmp):
     return steps
 
 
+def machine_info():
+    """One line naming the CPU, its bf16 instructions and torch's kernels.
+
+    Ratios such as bf16/fp32 depend on the CPU (AMX, AVX512_BF16 or
+    neither), so the table says which one produced it.
+
+    Returns:
+        str: e.g. ``'AMD EPYC (family 25, model 17), 2 CPUs, bf16 ISA:
+        avx512_bf16, torch 2.x (AVX512 kernels)'``.
+    """
+    name, family, model, flags = platform.processor() or 'CPU', '?', '?', []
+    if osp.exists('/proc/cpuinfo'):  # Linux; elsewhere the generic name
+        with open('/proc/cpuinfo') as f:
+            first_cpu = f.read().split('\n\n')[0]
+        info = {}
+        for line in first_cpu.splitlines():
+            key, _, value = line.partition(':')
+            info[key.strip()] = value.strip()
+        name = info.get('model name', name)
+        family, model = info.get('cpu family', '?'), info.get('model', '?')
+        flags = info.get('flags', '').split()
+    bf16 = [f for f in flags if f in ('avx512_bf16', 'amx_bf16', 'amx_tile')]
+    return (f'{name} (family {family}, model {model}), {os.cpu_count()} '
+            f'CPUs, bf16 ISA: {", ".join(bf16) or "none"}, torch '
+            f'{torch.__version__} ({torch.backends.cpu.get_cpu_capability()}'
+            ' kernels)')
+
+
 def report(steps, med, batch_size, lat_iters):
     """Markdown rows: throughputs, ratios and batch-1 latencies."""
 
@@ -262,7 +292,7 @@ def main():
     print(f'\n{mode} mode: batch {batch_size}, {iters} iterations x '
           f'{rounds} interleaved rounds (median), {subset} training images, '
           f'{cfg.train_dataloader.num_workers} data worker(s), teacher '
-          f'input {size[0]}x{size[1]}, fp32 latency\n')
+          f'input {size[0]}x{size[1]}, fp32 latency\n{machine_info()}\n')
     print('| measurement | value |\n|---|---:|')
     for name, value in rows:
         print(f'| {name} | {value} |')
