@@ -157,7 +157,10 @@ class JointLearningClassifier(ImageClassifier):
 
     @staticmethod
     def _load_teacher(teacher: nn.Module, filename: str):
-        checkpoint = _load_checkpoint(filename, map_location='cpu')
+        # logger='current': the "Loads checkpoint" line goes to the run's
+        # log, not bare to stdout.
+        checkpoint = _load_checkpoint(
+            filename, map_location='cpu', logger='current')
         state_dict = checkpoint.get('state_dict', checkpoint)
         own = teacher.state_dict()
         missing = sorted(set(own) - set(state_dict))
