@@ -167,7 +167,8 @@ class JointLearningClassifier(ImageClassifier):
         unexpected = sorted(set(state_dict) - set(own))
         mismatched = [
             f'{k}: checkpoint {tuple(state_dict[k].shape)} vs teacher '
-            f'{tuple(own[k].shape)}' for k in sorted(set(own) & set(state_dict))
+            f'{tuple(own[k].shape)}'
+            for k in sorted(set(own) & set(state_dict))
             if tuple(state_dict[k].shape) != tuple(own[k].shape)
         ]
         if missing or unexpected or mismatched:
