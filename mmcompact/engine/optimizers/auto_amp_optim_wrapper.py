@@ -24,8 +24,8 @@ class AutoAmpOptimWrapper(AmpOptimWrapper):
     forward pass under ``torch.autocast('cpu', dtype=torch.bfloat16)``;
     bf16 keeps fp32's exponent range, so no loss scaling is needed and
     ``backward``/``step`` are those of the plain :class:`OptimWrapper`.
-    On CPUs with bf16 instructions (AVX512_BF16, AMX) it roughly doubles
-    training speed: 1.72-1.88x on this project's AVX512_BF16 CPU (README).
+    On CPUs with bf16 instructions (AVX512_BF16, AMX) it speeds training
+    up: 1.72-1.88x on this project's AVX512_BF16 CPU (README).
 
     Args:
         loss_scale (float | str | dict): GradScaler setting, used on
