@@ -57,6 +57,9 @@ def parse_args():
                         'when omitted')
     parser.add_argument('--short', action='store_true',
                         help='few iterations/rounds: a quick check')
+    parser.add_argument('--iters', type=int, default=None,
+                        help='iterations per variant and round (default 10 '
+                        'short, 50 full); e.g. fewer for large batches')
     return parser.parse_args()
 
 
@@ -264,6 +267,7 @@ def report(steps, med, batch_size, lat_iters):
 def main():
     args = parse_args()
     iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
+    iters = args.iters or iters
     subset = 2048 if args.short else 8192
     init_default_scope('mmpretrain')
     # The newest logger instance is the one mmengine's builders log to;
