@@ -1,4 +1,4 @@
-"""CPU benchmark of mmcompact's training and inference paths.
+r"""CPU benchmark of mmcompact's training and inference paths.
 
 Measures, in one process and *interleaved* (every round runs every variant
 once, so a noisy machine slows all of them alike), and prints a markdown
@@ -18,6 +18,9 @@ Usage::
 
     python benchmarks/cpu_bench.py --short   # ~2 min, quick check
     python benchmarks/cpu_bench.py           # full, for the README
+    # another joint config, fewer iterations for its batch of 512:
+    python benchmarks/cpu_bench.py --iters 20 \
+        --config configs/joint_fast_cifar10.py
 """
 import argparse
 import copy

@@ -48,9 +48,9 @@ class CifarVGG(BaseBackbone):
     31 px), then three :class:`ConvGroup` s, each halving the map (31 -> 15
     -> 7 -> 3). Seven convolutions in all, no residuals. On a CPU its dense
     3x3 convolutions over many channels at small maps keep oneDNN's kernels
-    busy where ResNet-20's 16-64-channel layers do not: widths (32, 128,
-    128) train 1.7x faster than ResNet-20 in bf16 on 2 cores (1,332 vs 776
-    img/s, channels-last, README) at fewer MACs.
+    busy where ResNet-20's 16-64-channel layers do not: at the default
+    widths it trains at 1,319 img/s in a bare bf16 loop on 2 cores, ResNet-20
+    at 775-805 (benchmark in the README), with 33 vs 41 M MACs.
 
     Output index ``i`` is the output of group ``i`` (``widths[i]`` channels;
     15, 7 and 3 px for a 32x32 input).
