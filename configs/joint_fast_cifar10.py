@@ -17,8 +17,8 @@ model = dict(
     backbone=dict(_delete_=True, type='CifarVGG', widths=(32, 128, 128)),
     head=dict(
         in_channels=128,
-        # Smoothing the hard labels, as airbench: a short schedule gains
-        # more from it than from a long one.
+        # Smoothed hard labels, as in airbench's recipe (0.2). Without it
+        # the joint student got 86.20 vs 85.74 % (one seed; README).
         loss=dict(
             _delete_=True,
             type='LabelSmoothLoss',
