@@ -7,7 +7,8 @@ import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-from .test_train_test_tools import TEACHER_SIZE, _data_options, _run
+from .test_train_test_tools import (TEACHER_SIZE, _data_options, _run,
+                                    assert_baseline_of)
 
 
 def _config(repo_root, name):
@@ -27,11 +28,7 @@ def test_fast_configs_inherit(repo_root):
             ] == ['ReplayTeacherView', 'PackInputs']
     assert cached.model.teacher_cache == \
         cached.train_dataloader.dataset.pipeline[0].cache_file
-    for key in ('backbone', 'neck', 'head', 'data_preprocessor'):
-        assert compact.model[key] == joint.model[key]
-    for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
-                'train_cfg'):
-        assert compact[key] == joint[key]
+    assert_baseline_of(compact, joint)
 
 
 @pytest.fixture(scope='module')

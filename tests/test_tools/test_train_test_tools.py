@@ -128,6 +128,15 @@ def test_resume_continues_training(stages, stage, config):
     assert ckpt['meta']['epoch'] == 2
 
 
+def assert_baseline_of(compact, joint):
+    """The baseline config is the joint student, same data and schedule."""
+    for key in ('backbone', 'neck', 'head', 'data_preprocessor'):
+        assert compact.model[key] == joint.model[key]
+    for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
+                'train_cfg'):
+        assert compact[key] == joint[key]
+
+
 def test_joint_config_inherits_the_teacher(repo_root):
     teacher = Config.fromfile(osp.join(repo_root, 'configs',
                                        'teacher_cifar10.py'))
@@ -139,12 +148,7 @@ def test_joint_config_inherits_the_teacher(repo_root):
     assert joint.train_dataloader.dataset.pipeline == \
         teacher.train_dataloader.dataset.pipeline
     assert joint.val_dataloader == teacher.val_dataloader
-    # The baseline is the joint student, same data and schedule.
-    for key in ('backbone', 'neck', 'head', 'data_preprocessor'):
-        assert compact.model[key] == joint.model[key]
-    for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
-                'train_cfg'):
-        assert compact[key] == joint[key]
+    assert_baseline_of(compact, joint)
 
 
 def test_cached_teacher_stage2(stages, tmp_path):
