@@ -5,13 +5,14 @@ once, so a noisy machine slows all of them alike), and prints a markdown
 table of medians over rounds:
 
 * training throughput of the compact student through the toolbox
-  (mmpretrain dataset + pipeline + collate + ``ClsDataPreprocessor`` +
-  ``model.train_step`` with the config's optimiser wrapper) vs a bare
+  (mmpretrain dataset + pipeline + collate + the config's data
+  preprocessor + ``model.train_step`` with its optimiser wrapper) vs a bare
   PyTorch loop on the same model and the same images held as one uint8
   tensor (crop/flip on the batch), each in fp32 and in bf16 autocast, and
   the toolbox with one data worker process instead of the config's setting;
 * a stage-2 step with the online teacher, and with cached teacher
-  predictions (``ReplayTeacherView``), vs a student-alone step;
+  predictions (the cached config's pipeline, ``ReplayTeacherView``), vs a
+  student-alone step;
 * batch-1 CPU latency of the student and the teacher with 1 and 2 threads.
 
 Usage::
@@ -53,6 +54,10 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default='configs/joint_cifar10.py',
                         help='joint config (student, teacher, data)')
+    parser.add_argument('--cached-config', default=None,
+                        help='its cached-teacher config, whose train '
+                        'pipeline the cached step runs (default: '
+                        '<config>_cached.py)')
     parser.add_argument('--data-root', default='data/cifar10')
     parser.add_argument('--teacher-ckpt', default=None,
                         help='stage-1 checkpoint or work dir; weights do '
@@ -143,7 +148,7 @@ def latency_ms(model, shape, threads, iters):
     return sec * 1e3
 
 
-def build_steps(cfg, student_cfg, teacher_ckpt, tmp):
+def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     """All measured variants, built once and stepped in turn."""
     batch_size = cfg.train_dataloader.batch_size
     joint_cfg = copy.deepcopy(cfg.model)
@@ -187,14 +192,20 @@ def build_steps(cfg, student_cfg, teacher_ckpt, tmp):
         sample_views(len(infos), 8, 8), rel_paths,
         dict(teacher=teacher_fingerprint(joint.teacher), data='benchmark',
              teacher_ckpt=joint_cfg.teacher_ckpt, padding=4, crop_size=32))
-    cached_cfg = copy.deepcopy(cfg)
-    cached_cfg.train_dataloader.dataset.pipeline = [
-        dict(type='ReplayTeacherView', cache_file=cache_file),
-        dict(type='PackInputs', algorithm_keys=['teacher_logits']),
-    ]
-    joint_cfg.teacher_cache = cache_file
+    cached_cfg.train_dataloader.dataset.update(
+        data_root=cfg.train_dataloader.dataset.data_root,
+        indices=cfg.train_dataloader.dataset.indices)
+    replay = [t for t in cached_cfg.train_dataloader.dataset.pipeline
+              if t.type == 'ReplayTeacherView']
+    if not replay:
+        raise ValueError('The cached config\'s train pipeline has no '
+                         'ReplayTeacherView.')
+    replay[0].cache_file = cache_file
+    cached_model = copy.deepcopy(cached_cfg.model)
+    cached_model.update(teacher_ckpt=joint_cfg.teacher_ckpt,
+                        teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
-        MODELS.build(joint_cfg).train(), cached_cfg, True)
+        MODELS.build(cached_model).train(), cached_cfg, True)
     return steps
 
 
@@ -279,6 +290,9 @@ def main():
     cfg = Config.fromfile(osp.join(REPO, args.config))
     cfg.train_dataloader.dataset.data_root = args.data_root
     cfg.train_dataloader.dataset.indices = subset  # decode only these
+    cached_cfg = Config.fromfile(
+        osp.join(REPO, args.cached_config or
+                 args.config.replace('.py', '_cached.py')))
     student_cfg = dict(
         type='ImageClassifier',
         **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
@@ -286,7 +300,8 @@ def main():
     batch_size = cfg.train_dataloader.batch_size
 
     with tempfile.TemporaryDirectory() as tmp:
-        steps = build_steps(cfg, student_cfg, args.teacher_ckpt, tmp)
+        steps = build_steps(cfg, cached_cfg, student_cfg, args.teacher_ckpt,
+                            tmp)
         times = {key: [] for key in steps}
         for r in range(rounds):
             for key, step in steps.items():

@@ -8,6 +8,9 @@ teacher_cache = 'work_dirs/teacher_fast_cifar10/teacher_cache_4v.npz'
 model = dict(teacher_cache=teacher_cache)
 train_dataloader = dict(
     dataset=dict(pipeline=[
-        dict(type='ReplayTeacherView', cache_file=teacher_cache),
-        dict(type='PackInputs', algorithm_keys=['teacher_logits']),
+        # The view is applied by the batch crop of the data_preprocessor.
+        dict(type='ReplayTeacherView', cache_file=teacher_cache,
+             apply_view=False),
+        dict(type='PackInputs',
+             algorithm_keys=['teacher_logits', 'teacher_view']),
     ]))

@@ -2,8 +2,9 @@
 
     python tools/cache_teacher.py configs/joint_cifar10.py --views 8
 
-Draws ``--views`` crop/flip views of every training image (the RandomCrop
-padding/size of the config's train pipeline), runs the teacher of the
+Draws ``--views`` crop/flip views of every training image (the crop
+size/padding of the config's ``CropFlipClsDataPreprocessor`` or train
+pipeline ``RandomCrop``), runs the teacher of the
 config (``model.teacher`` + ``model.teacher_ckpt``) once over all of them
 and writes logits, views and fingerprints of teacher and data to ``--out``.
 ``configs/joint_cifar10_cached.py`` then trains without running the teacher.
@@ -48,12 +49,29 @@ def parse_args():
     return parser.parse_args()
 
 
-def crop_settings(pipeline):
-    for step in pipeline:
-        if step['type'] == 'RandomCrop':
-            return step['crop_size'], step.get('padding') or 0
-    raise ValueError('The train pipeline has no RandomCrop: tools/'
-                     'cache_teacher.py replays pad+crop+flip views only.')
+def crop_settings(cfg):
+    """``(crop_size, padding)`` of the student's training crop.
+
+    Read from a ``CropFlipClsDataPreprocessor`` (crop on the batch) or else
+    from the train pipeline's ``RandomCrop``.
+    """
+    pre = cfg.model.get('data_preprocessor') or {}
+    if pre.get('type') == 'CropFlipClsDataPreprocessor':
+        size, padding = pre['crop_size'], pre.get('padding', 0)
+    else:
+        steps = [s for s in cfg.train_dataloader.dataset.pipeline
+                 if s['type'] == 'RandomCrop']
+        if not steps:
+            raise ValueError(
+                'Neither a CropFlipClsDataPreprocessor nor a RandomCrop in '
+                'the train pipeline: tools/cache_teacher.py replays '
+                'pad+crop+flip views only.')
+        size, padding = steps[0]['crop_size'], steps[0].get('padding') or 0
+    if not isinstance(size, int):
+        if len(set(size)) != 1:
+            raise ValueError(f'Only square crops are cached, got {size}')
+        size = size[0]
+    return size, padding
 
 
 def main():
@@ -64,7 +82,7 @@ def main():
     init_default_scope('mmpretrain')
     if args.views < 1:
         raise ValueError(f'--views must be >= 1, got {args.views}')
-    crop_size, padding = crop_settings(cfg.train_dataloader.dataset.pipeline)
+    crop_size, padding = crop_settings(cfg)
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     teacher = JointLearningClassifier.build_teacher(
         cfg.model.teacher, cfg.model.teacher_ckpt,

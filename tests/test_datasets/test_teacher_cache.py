@@ -15,7 +15,7 @@ from mmcompact.datasets import (apply_view, load_teacher_cache,
 from mmcompact.datasets.teacher_cache import CACHE_VERSION
 
 from ..test_models.test_classifiers.test_joint_classifier import (
-    TEACHER, _student_cfg, teacher_ckpt)  # noqa: F401
+    STUDENT_PRE, TEACHER, _student_cfg, teacher_ckpt)  # noqa: F401
 
 
 def test_apply_view_is_pad_crop_flip():
@@ -43,14 +43,19 @@ def _write_cache(path, rel_paths, teacher_fp='x', num_classes=10, views=3):
     return logits, view_arr
 
 
-def test_replay_attaches_the_logits_of_the_replayed_view(tiny_cifar,
-                                                         tmp_path):
+def _train_set_and_cache(tiny_cifar, path):
+    """The tiny train split and a 3-view cache of random logits for it."""
     init_default_scope('mmpretrain')
     ds = DATASETS.build(dict(type='CIFAR10Folder', data_root=tiny_cifar,
                              split='train', pipeline=[]))
     rel = [f'train/{ds.get_data_info(i)["img_path"].split("/train/")[1]}'
            for i in range(len(ds))]
-    logits, views = _write_cache(tmp_path / 'c.npz', rel)
+    return (ds, *_write_cache(path, rel))
+
+
+def test_replay_attaches_the_logits_of_the_replayed_view(tiny_cifar,
+                                                         tmp_path):
+    ds, logits, views = _train_set_and_cache(tiny_cifar, tmp_path / 'c.npz')
     cache = load_teacher_cache(str(tmp_path / 'c.npz'))
     assert cache['logits'].dtype == np.float16
     assert cache['meta']['padding'] == 4
@@ -72,6 +77,29 @@ def test_replay_attaches_the_logits_of_the_replayed_view(tiny_cifar,
         expected = apply_view(info['img'], views[idx, v], 4, 32)
         assert np.array_equal(out['inputs'].permute(1, 2, 0).numpy(),
                               expected)
+
+
+def test_replay_can_leave_the_view_to_the_batch(tiny_cifar, tmp_path):
+    ds, logits, views = _train_set_and_cache(tiny_cifar, tmp_path / 'c.npz')
+    pipeline = Compose([
+        TRANSFORMS.build(dict(type='ReplayTeacherView',
+                              cache_file=str(tmp_path / 'c.npz'),
+                              apply_view=False)),
+        TRANSFORMS.build(dict(type='PackInputs',
+                              algorithm_keys=['teacher_logits',
+                                              'teacher_view'])),
+    ])
+    info = ds.get_data_info(7)
+    out = pipeline(copy.deepcopy(info))
+    sample = out['data_samples']
+    # The image is untouched; the recorded view is the one whose logits
+    # came along, and CropFlipClsDataPreprocessor applies it to the batch.
+    assert np.array_equal(out['inputs'].permute(1, 2, 0).numpy(),
+                          info['img'])
+    v = [v for v in range(3) if np.array_equal(sample.teacher_view,
+                                               views[7, v])]
+    assert v and np.allclose(sample.teacher_logits,
+                             logits[7, v[0]].astype(np.float16), atol=1e-3)
 
 
 def test_replay_refuses_another_split(tiny_cifar, tmp_path):
@@ -111,6 +139,14 @@ def test_joint_model_uses_cached_logits_and_checks_teacher(
     _write_cache(bad, ['x'], teacher_fp='another teacher', num_classes=4)
     with pytest.raises(ValueError, match='built from another teacher'):
         MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=str(bad)))
+    # A batch crop must replay the views as cached (padding 4, size 32).
+    with pytest.raises(ValueError, match='with padding 4, but the '
+                       r'data_preprocessor crops to \(32, 32\) with '
+                       'padding 2'):
+        MODELS.build(_student_cfg(
+            teacher_ckpt, teacher_cache=str(good), data_preprocessor=dict(
+                STUDENT_PRE, type='CropFlipClsDataPreprocessor',
+                crop_size=32, padding=2)))
     model = MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=str(good)))
 
     def no_teacher(*args, **kwargs):
@@ -128,3 +164,18 @@ def test_joint_model_uses_cached_logits_and_checks_teacher(
                                                        rel=1e-5)
     with pytest.raises(ValueError, match='ReplayTeacherView'):
         model.loss(inputs, [DataSample().set_gt_label(0)] * 2)
+    # Stored views recorded for a batch crop that this model does not do.
+    for sample in samples:
+        sample.set_field(np.array([4, 4, 0], np.uint8), 'teacher_view')
+    with pytest.raises(ValueError, match='does not apply them'):
+        model.loss(inputs, samples)
+    # A batch crop on views that ReplayTeacherView already applied.
+    batch_crop = MODELS.build(_student_cfg(
+        teacher_ckpt, teacher_cache=str(good), data_preprocessor=dict(
+            STUDENT_PRE, type='CropFlipClsDataPreprocessor', crop_size=32,
+            padding=4)))
+    assert batch_crop.loss(inputs, samples)['loss_soft'] > 0
+    for sample in samples:
+        sample.pop('teacher_view')
+    with pytest.raises(ValueError, match='would crop the replayed views'):
+        batch_crop.loss(inputs, samples)

@@ -24,8 +24,14 @@ def test_fast_configs_inherit(repo_root):
     assert joint.model.teacher == teacher.model
     assert joint.model.teacher_config == 'configs/teacher_fast_cifar10.py'
     assert joint.model.backbone.type == 'CifarVGG'
-    assert [t['type'] for t in cached.train_dataloader.dataset.pipeline
-            ] == ['ReplayTeacherView', 'PackInputs']
+    # Lean data path: crop/flip on the batch, stored views replayed there.
+    assert joint.model.data_preprocessor.type == \
+        'CropFlipClsDataPreprocessor'
+    assert joint.train_dataloader.dataset.pipeline == [dict(
+        type='PackInputs')]
+    replay, pack = cached.train_dataloader.dataset.pipeline
+    assert replay.type == 'ReplayTeacherView' and not replay.apply_view
+    assert pack.algorithm_keys == ['teacher_logits', 'teacher_view']
     assert cached.model.teacher_cache == \
         cached.train_dataloader.dataset.pipeline[0].cache_file
     assert_baseline_of(compact, joint)

@@ -32,7 +32,9 @@ def _run(python, repo_root, tool, config, *args, cfg_options=()):
     cmd = [python, osp.join('tools', tool), config, *args]
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
-    env = dict(os.environ, PYTHONPATH=repo_root)
+    # The repo first; keep the caller's PYTHONPATH (packages installed there).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (repo_root, os.environ.get('PYTHONPATH')) if p))
     proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, (

@@ -10,6 +10,7 @@ from mmpretrain.structures import DataSample
 
 from mmcompact.datasets.teacher_cache import (load_teacher_cache_meta,
                                               teacher_fingerprint)
+from ..data_preprocessors import CropFlipClsDataPreprocessor
 
 
 def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
@@ -119,6 +120,16 @@ class JointLearningClassifier(ImageClassifier):
                     f'teacher (checkpoint "{meta["teacher_ckpt"]}", other '
                     'weights or input size/normalisation). Rebuild it: '
                     'python tools/cache_teacher.py <joint config>')
+            pre = self.data_preprocessor
+            if isinstance(pre, CropFlipClsDataPreprocessor) and (
+                    pre.padding, pre.crop_size) != (
+                        meta['padding'], (meta['crop_size'], ) * 2):
+                # The preprocessor replays the stored views itself.
+                raise ValueError(
+                    f'Teacher cache "{teacher_cache}" holds views cropped '
+                    f'to {meta["crop_size"]} with padding {meta["padding"]}, '
+                    f'but the data_preprocessor crops to {pre.crop_size} '
+                    f'with padding {pre.padding}.')
 
     @classmethod
     def build_teacher(cls, teacher: dict, teacher_ckpt: str,
@@ -233,6 +244,7 @@ class JointLearningClassifier(ImageClassifier):
         if self.teacher_cache is None:
             t_logits = self.teacher_logits(inputs)
         elif all('teacher_logits' in s for s in data_samples):
+            self._check_view_replay(data_samples)
             t_logits = torch.stack([
                 torch.as_tensor(s.teacher_logits) for s in data_samples
             ]).to(cls_score.device)
@@ -243,3 +255,28 @@ class JointLearningClassifier(ImageClassifier):
                 "algorithm_keys=['teacher_logits']).")
         losses['loss_soft'] = self.distill_loss(cls_score, t_logits)
         return losses
+
+    def _check_view_replay(self, data_samples: List[DataSample]):
+        """Refuse a batch whose cached logits are not for the student's view.
+
+        The stored view is applied either by ``ReplayTeacherView`` (per
+        sample) or, with ``apply_view=False``, by a
+        ``CropFlipClsDataPreprocessor``; any other pairing silently trains
+        on views the logits were not computed for.
+        """
+        pre = self.data_preprocessor
+        batch_crop = isinstance(pre, CropFlipClsDataPreprocessor)
+        view_key = pre.view_key if batch_crop else 'teacher_view'
+        has_view = view_key in data_samples[0]
+        if batch_crop and not has_view:
+            raise ValueError(
+                'The data_preprocessor (CropFlipClsDataPreprocessor) would '
+                'crop the replayed views again: use ReplayTeacherView('
+                f"apply_view=False) and PackInputs(algorithm_keys=[..., "
+                f"'{view_key}']).")
+        if has_view and not batch_crop:
+            raise ValueError(
+                f'The batch carries stored views ("{view_key}") but the '
+                'data_preprocessor does not apply them: use '
+                'CropFlipClsDataPreprocessor, or ReplayTeacherView('
+                'apply_view=True).')
