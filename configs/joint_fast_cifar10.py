@@ -1,6 +1,6 @@
 # Stage 2, fast recipe for issue 3's one-hour budget: the fast teacher
 # (teacher_fast_cifar10.py) and the airbench-style CifarVGG student (0.50 M
-# parameters; 1,214-1,286 img/s through the toolbox in bf16 on 2 cores with
+# parameters; 1,214-1,322 img/s through the toolbox in bf16 on 2 cores with
 # the batch crop/flip below, ResNet-20 741-754; README) with batch 512, label
 # smoothing and 15 epochs.
 # With cached teacher predictions:
@@ -17,7 +17,7 @@ model = dict(
     teacher_config='configs/teacher_fast_cifar10.py',
     # Lean data path: the pipeline only packs the in-memory images; the
     # random crop (zero padding 4) and flip run on the whole stacked batch.
-    # Toolbox/bare-loop throughput 0.96-1.12, was 0.80-0.84 with them per
+    # Toolbox/bare-loop throughput 0.90-1.12, was 0.80-0.84 with them per
     # sample in the pipeline (benchmarks/cpu_bench.py, README).
     data_preprocessor=dict(
         type='CropFlipClsDataPreprocessor',
