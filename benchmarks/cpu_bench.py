@@ -46,8 +46,8 @@ from mmpretrain.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
-from mmcompact.datasets import (sample_views, save_teacher_cache,  # noqa
-                                teacher_fingerprint)
+from mmcompact.datasets import (crop_settings, sample_views,  # noqa
+                                save_teacher_cache, teacher_fingerprint)
 
 
 def parse_args():
@@ -185,13 +185,15 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     cache_file = osp.join(tmp, 'teacher_cache.npz')
     rel_paths = [osp.relpath(i['img_path'], dataset.data_root)
                  for i in infos]
+    crop_size, padding = crop_settings(cfg)  # what the cache tool reads
     save_teacher_cache(
         cache_file,
         np.random.default_rng(0).normal(
             size=(len(infos), 8, joint.teacher.head.num_classes)),
-        sample_views(len(infos), 8, 8), rel_paths,
+        sample_views(len(infos), 8, 2 * padding), rel_paths,
         dict(teacher=teacher_fingerprint(joint.teacher), data='benchmark',
-             teacher_ckpt=joint_cfg.teacher_ckpt, padding=4, crop_size=32))
+             teacher_ckpt=joint_cfg.teacher_ckpt, padding=padding,
+             crop_size=crop_size))
     cached_cfg.train_dataloader.dataset.update(
         data_root=cfg.train_dataloader.dataset.data_root,
         indices=cfg.train_dataloader.dataset.indices)

@@ -23,9 +23,9 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import (apply_view, dataset_fingerprint,
-                                sample_views, save_teacher_cache,
-                                teacher_fingerprint)
+from mmcompact.datasets import (apply_view, crop_settings,
+                                dataset_fingerprint, sample_views,
+                                save_teacher_cache, teacher_fingerprint)
 from mmcompact.models import JointLearningClassifier
 
 
@@ -47,31 +47,6 @@ def parse_args():
                         'online stage-2 training with --amp')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
-
-
-def crop_settings(cfg):
-    """``(crop_size, padding)`` of the student's training crop.
-
-    Read from a ``CropFlipClsDataPreprocessor`` (crop on the batch) or else
-    from the train pipeline's ``RandomCrop``.
-    """
-    pre = cfg.model.get('data_preprocessor') or {}
-    if pre.get('type') == 'CropFlipClsDataPreprocessor':
-        size, padding = pre['crop_size'], pre.get('padding', 0)
-    else:
-        steps = [s for s in cfg.train_dataloader.dataset.pipeline
-                 if s['type'] == 'RandomCrop']
-        if not steps:
-            raise ValueError(
-                'Neither a CropFlipClsDataPreprocessor nor a RandomCrop in '
-                'the train pipeline: tools/cache_teacher.py replays '
-                'pad+crop+flip views only.')
-        size, padding = steps[0]['crop_size'], steps[0].get('padding') or 0
-    if not isinstance(size, int):
-        if len(set(size)) != 1:
-            raise ValueError(f'Only square crops are cached, got {size}')
-        size = size[0]
-    return size, padding
 
 
 def main():

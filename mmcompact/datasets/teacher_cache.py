@@ -51,6 +51,41 @@ def apply_view(img: np.ndarray, view: Sequence[int], padding: int,
     return np.ascontiguousarray(out[:, ::-1] if flip else out)
 
 
+def crop_settings(cfg):
+    """``(crop_size, padding)`` of the student's training crop in a config.
+
+    Read from a ``CropFlipClsDataPreprocessor`` (crop on the batch) or else
+    from the train pipeline's ``RandomCrop``: the views a teacher cache
+    stores must be the ones the student trains on.
+
+    Args:
+        cfg (Config): A joint-learning config.
+
+    Returns:
+        tuple[int, int]: Square crop size and zero padding.
+
+    Raises:
+        ValueError: if the config crops neither way, or not square.
+    """
+    pre = cfg.model.get('data_preprocessor') or {}
+    if pre.get('type') == 'CropFlipClsDataPreprocessor':
+        size, padding = pre['crop_size'], pre.get('padding', 0)
+    else:
+        steps = [s for s in cfg.train_dataloader.dataset.pipeline
+                 if s['type'] == 'RandomCrop']
+        if not steps:
+            raise ValueError(
+                'Neither a CropFlipClsDataPreprocessor nor a RandomCrop in '
+                'the train pipeline: tools/cache_teacher.py replays '
+                'pad+crop+flip views only.')
+        size, padding = steps[0]['crop_size'], steps[0].get('padding') or 0
+    if not isinstance(size, int):
+        if len(set(size)) != 1:
+            raise ValueError(f'Only square crops are cached, got {size}')
+        size = size[0]
+    return size, padding
+
+
 def teacher_fingerprint(teacher: torch.nn.Module) -> str:
     """SHA-256 of the teacher's weights and input normalisation/size."""
     digest = hashlib.sha256()

@@ -1,15 +1,17 @@
 import copy
+import os.path as osp
 
 import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import (apply_view, load_teacher_cache,
+from mmcompact.datasets import (apply_view, crop_settings, load_teacher_cache,
                                 load_teacher_cache_meta, sample_views,
                                 save_teacher_cache, teacher_fingerprint)
 from mmcompact.datasets.teacher_cache import CACHE_VERSION
@@ -30,6 +32,23 @@ def test_apply_view_is_pad_crop_flip():
     assert views.shape == (100, 4, 3) and views[..., :2].max() <= 8
     assert set(np.unique(views[..., 2])) == {0, 1}
     assert np.array_equal(views, sample_views(100, 4, 8, seed=3))
+
+
+def test_crop_settings_of_the_configs(repo_root):
+    def cfg(name):
+        return Config.fromfile(osp.join(repo_root, 'configs', name))
+
+    # Per-sample RandomCrop (ResNet-20 recipe) or the batch crop (fast).
+    assert crop_settings(cfg('joint_cifar10.py')) == (32, 4)
+    assert crop_settings(cfg('joint_fast_cifar10.py')) == (32, 4)
+    no_crop = cfg('joint_fast_cifar10.py')
+    no_crop.model.data_preprocessor = dict(type='ClsDataPreprocessor')
+    with pytest.raises(ValueError, match='Neither a CropFlip'):
+        crop_settings(no_crop)
+    oblong = cfg('joint_fast_cifar10.py')
+    oblong.model.data_preprocessor.crop_size = (32, 28)
+    with pytest.raises(ValueError, match='square'):
+        crop_settings(oblong)
 
 
 def _write_cache(path, rel_paths, teacher_fp='x', num_classes=10, views=3):
