@@ -2,7 +2,10 @@ r"""CPU benchmark of mmcompact's training and inference paths.
 
 Measures, in one process and *interleaved* (every round runs every variant
 once, so a noisy machine slows all of them alike), and prints a markdown
-table of medians over rounds:
+table: throughputs are medians over rounds; each ratio is computed within
+every round from the two variants it compares (run next to each other where
+possible) and shown as the median with its range over rounds, so the table
+says how noisy each ratio was:
 
 * training throughput of the compact student through the toolbox
   (mmpretrain dataset + pipeline + collate + the config's data
@@ -36,7 +39,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
@@ -68,7 +71,32 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=None,
                         help='iterations per variant and round (default 10 '
                         'short, 50 full); e.g. fewer for large batches')
+    parser.add_argument('--rounds', type=int, default=None,
+                        help='interleaved rounds (default 3 short, 5 full)')
+    parser.add_argument('--images', type=int, default=None,
+                        help='training images decoded and sampled from '
+                        '(default 2048 short, 8192 full)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of --config (and of the '
+                        'cached config), as in tools/train.py')
     return parser.parse_args()
+
+
+# The order of the variants within a round: the two sides of the toolbox /
+# bare and the cached / alone ratios run back to back.
+ROUND_ORDER = [('toolbox', False), ('bare', False), ('bare', True),
+               ('toolbox', True), ('cached', True), ('online', True),
+               ('toolbox_1worker', True)]
+# Ratio rows: (name, numerator, denominator) of *seconds per step*.
+RATIOS = [
+    ('toolbox / bare, fp32', ('bare', False), ('toolbox', False)),
+    ('toolbox / bare, bf16', ('bare', True), ('toolbox', True)),
+    ('bf16 / fp32, toolbox', ('toolbox', False), ('toolbox', True)),
+    ('stage 2, online teacher / student alone, step time (bf16)',
+     ('online', True), ('toolbox', True)),
+    ('stage 2, cached teacher / student alone, step time (bf16)',
+     ('cached', True), ('toolbox', True)),
+]
 
 
 def timed(fn, iters):
@@ -208,7 +236,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
                         teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
         MODELS.build(cached_model).train(), cached_cfg, True)
-    return steps
+    return {key: steps[key] for key in ROUND_ORDER}
 
 
 def machine_info():
@@ -239,30 +267,48 @@ def machine_info():
             ' kernels)')
 
 
-def report(steps, med, batch_size, lat_iters):
-    """Markdown rows: throughputs, ratios and batch-1 latencies."""
+def ratio_rows(times):
+    """The :data:`RATIOS` rows, each paired within rounds.
 
-    def ips(key):
-        return batch_size / med[key]
+    Args:
+        times (dict): seconds per step of each variant, one per round.
 
+    Returns:
+        list[tuple[str, str]]: name and ``'median (min-max)'`` of the ratio
+        taken in every round.
+    """
+    rows = []
+    for name, num, den in RATIOS:
+        per_round = [n / d for n, d in zip(times[num], times[den])]
+        rows.append((name, f'{statistics.median(per_round):.2f} '
+                     f'({min(per_round):.2f}-{max(per_round):.2f})'))
+    return rows
+
+
+def report(steps, times, batch_size, lat_iters):
+    """Markdown rows: throughputs, ratios and batch-1 latencies.
+
+    Args:
+        steps (dict): the variants, as built by :func:`build_steps`.
+        times (dict): seconds per step of each variant, one per round.
+        batch_size (int): images per training step.
+        lat_iters (int): timed calls per latency figure.
+
+    Returns:
+        tuple[list[tuple[str, str]], tuple[int, int]]: the table's rows and
+        the teacher's input size.
+    """
     rows = [
-        ('toolbox fp32 (img/s)', f'{ips(("toolbox", False)):.0f}'),
-        ('bare PyTorch fp32 (img/s)', f'{ips(("bare", False)):.0f}'),
-        ('toolbox bf16 (img/s)', f'{ips(("toolbox", True)):.0f}'),
-        ('bare PyTorch bf16 (img/s)', f'{ips(("bare", True)):.0f}'),
-        ('toolbox / bare, fp32',
-         f'{ips(("toolbox", False)) / ips(("bare", False)):.2f}'),
-        ('toolbox / bare, bf16',
-         f'{ips(("toolbox", True)) / ips(("bare", True)):.2f}'),
-        ('toolbox bf16 with 1 data worker process (img/s)',
-         f'{ips(("toolbox_1worker", True)):.0f}'),
-        ('bf16 / fp32, toolbox',
-         f'{ips(("toolbox", True)) / ips(("toolbox", False)):.2f}'),
-        ('stage 2, online teacher / student alone, step time (bf16)',
-         f'{med[("online", True)] / med[("toolbox", True)]:.2f}'),
-        ('stage 2, cached teacher / student alone, step time (bf16)',
-         f'{med[("cached", True)] / med[("toolbox", True)]:.2f}'),
+        (f'{name} (img/s)',
+         f'{batch_size / statistics.median(times[key]):.0f}')
+        for name, key in [('toolbox fp32', ('toolbox', False)),
+                          ('bare PyTorch fp32', ('bare', False)),
+                          ('toolbox bf16', ('toolbox', True)),
+                          ('bare PyTorch bf16', ('bare', True)),
+                          ('toolbox bf16 with 1 data worker process',
+                           ('toolbox_1worker', True))]
     ]
+    rows += ratio_rows(times)
     teacher = steps[('online', True)].model.teacher.eval()
     student = steps[('toolbox', False)].model.eval()
     size = teacher.data_preprocessor.size
@@ -282,19 +328,23 @@ def report(steps, med, batch_size, lat_iters):
 
 def main():
     args = parse_args()
-    iters, rounds, lat_iters = (10, 3, 30) if args.short else (50, 5, 200)
-    iters = args.iters or iters
-    subset = 2048 if args.short else 8192
+    iters, rounds, lat_iters, subset = ((10, 3, 30, 2048) if args.short else
+                                        (50, 5, 200, 8192))
+    iters, rounds = args.iters or iters, args.rounds or rounds
+    subset = args.images or subset
     init_default_scope('mmpretrain')
     # The newest logger instance is the one mmengine's builders log to;
     # keep their INFO lines (one per parameter group) out of the table.
     MMLogger.get_instance('cpu_bench', log_level='WARNING')
     cfg = Config.fromfile(osp.join(REPO, args.config))
-    cfg.train_dataloader.dataset.data_root = args.data_root
-    cfg.train_dataloader.dataset.indices = subset  # decode only these
     cached_cfg = Config.fromfile(
         osp.join(REPO, args.cached_config or
                  args.config.replace('.py', '_cached.py')))
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+        cached_cfg.merge_from_dict(args.cfg_options)
+    cfg.train_dataloader.dataset.data_root = args.data_root
+    cfg.train_dataloader.dataset.indices = subset  # decode only these
     student_cfg = dict(
         type='ImageClassifier',
         **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
@@ -309,14 +359,15 @@ def main():
             for key, step in steps.items():
                 times[key].append(timed(step, iters))
             print(f'round {r + 1}/{rounds} done', file=sys.stderr)
-    med = {key: statistics.median(v) for key, v in times.items()}
-    rows, size = report(steps, med, batch_size, lat_iters)
+    rows, size = report(steps, times, batch_size, lat_iters)
 
     mode = 'short' if args.short else 'full'
     print(f'\n{mode} mode: batch {batch_size}, {iters} iterations x '
-          f'{rounds} interleaved rounds (median), {subset} training images, '
+          f'{rounds} interleaved rounds, {subset} training images, '
           f'{cfg.train_dataloader.num_workers} data worker(s), teacher '
-          f'input {size[0]}x{size[1]}, fp32 latency\n{machine_info()}\n')
+          f'input {size[0]}x{size[1]}, fp32 latency; img/s: median over '
+          'rounds; ratios: median (min-max) of the per-round ratios\n'
+          f'{machine_info()}\n')
     print('| measurement | value |\n|---|---:|')
     for name, value in rows:
         print(f'| {name} | {value} |')

@@ -28,8 +28,8 @@ def _data_options(root):
     return opts
 
 
-def _run(python, repo_root, tool, config, *args, cfg_options=()):
-    cmd = [python, osp.join('tools', tool), config, *args]
+def _run(python, repo_root, tool, *args, cfg_options=(), folder='tools'):
+    cmd = [python, osp.join(folder, tool), *args]
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
     # The repo first; keep the caller's PYTHONPATH (packages installed there).

@@ -1,0 +1,54 @@
+"""benchmarks/cpu_bench.py: per-round ratios and an end-to-end tiny run."""
+import importlib.util
+import os.path as osp
+import re
+
+import pytest
+
+from ..test_tools.test_train_test_tools import TEACHER_SIZE, _run
+
+
+@pytest.fixture(scope='module')
+def cpu_bench(repo_root):
+    spec = importlib.util.spec_from_file_location(
+        'cpu_bench', osp.join(repo_root, 'benchmarks', 'cpu_bench.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ratios_are_paired_within_rounds(cpu_bench):
+    # Round 2 is slower for both sides: the per-round ratios are 1.1 and 0.9
+    # (median 1.0); the ratio of the medians would be 1.45 / 1.5 = 0.97.
+    times = {key: [1.0, 2.0] for key in cpu_bench.ROUND_ORDER}
+    times[('bare', True)] = [1.1, 1.8]
+    times[('cached', True)] = [1.2, 2.0]
+    rows = dict(cpu_bench.ratio_rows(times))
+    assert rows['toolbox / bare, bf16'] == '1.00 (0.90-1.10)'
+    assert rows['stage 2, cached teacher / student alone, step time '
+                '(bf16)'] == '1.10 (1.00-1.20)'
+    assert rows['toolbox / bare, fp32'] == '1.00 (1.00-1.00)'
+    assert len(rows) == len(cpu_bench.RATIOS)
+
+
+def test_tiny_run_prints_the_whole_table(tiny_cifar, python, repo_root):
+    log = _run(
+        python, repo_root, 'cpu_bench.py', '--config',
+        'configs/joint_fast_cifar10.py', '--data-root', tiny_cifar,
+        '--short', '--images', '24', '--iters', '1', '--rounds', '2',
+        cfg_options=['train_dataloader.batch_size=8',
+                     f'model.teacher.data_preprocessor.size={TEACHER_SIZE}'],
+        folder='benchmarks')
+    assert 'short mode: batch 8, 1 iterations x 2 interleaved rounds, ' \
+        f'24 training images' in log
+    assert f'teacher input {TEACHER_SIZE}x{TEACHER_SIZE}' in log
+    rows = dict(re.findall(r'^\| (.+?) \| (.+?) \|$', log, re.M))
+    rows.pop('measurement')
+    assert len(rows) == 5 + 5 + 6  # throughputs, ratios, latencies
+    for name, value in rows.items():
+        if '(img/s)' in name or '(ms)' in name or 'latency' in name:
+            assert float(value) > 0, name
+        else:
+            med, low, high = map(float, re.fullmatch(
+                r'(\S+) \((\S+)-(\S+)\)', value).groups())
+            assert 0 < low <= med <= high, name
