@@ -40,7 +40,7 @@ def test_tiny_run_prints_the_whole_table(tiny_cifar, python, repo_root):
                      f'model.teacher.data_preprocessor.size={TEACHER_SIZE}'],
         folder='benchmarks')
     assert 'short mode: batch 8, 1 iterations x 2 interleaved rounds, ' \
-        f'24 training images' in log
+        '24 training images' in log
     assert f'teacher input {TEACHER_SIZE}x{TEACHER_SIZE}' in log
     rows = dict(re.findall(r'^\| (.+?) \| (.+?) \|$', log, re.M))
     rows.pop('measurement')
