@@ -75,6 +75,7 @@ if __name__ == '__main__':
                                         'benchmarks', 'docs')),
         include_package_data=True,
         package_data={'mmcompact': ['.mim/configs/**/*.py',
+                                    '.mim/configs/**/*.txt',
                                     '.mim/tools/*.py', '.mim/tools/*.sh']},
         python_requires='>=3.8',
         license='Apache License 2.0',

@@ -24,7 +24,7 @@ Usage::
     python benchmarks/cpu_bench.py           # full, for the README
     # another joint config, fewer iterations for its batch of 512:
     python benchmarks/cpu_bench.py --iters 20 \
-        --config configs/joint_fast_cifar10.py
+        --config configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py
 """
 import argparse
 import copy
@@ -49,13 +49,15 @@ from mmpretrain.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
-from mmcompact.datasets import (crop_settings, sample_views,  # noqa
-                                save_teacher_cache, teacher_fingerprint)
+from mmcompact.datasets import save_teacher_cache  # noqa: E402
+from mmcompact.models import resolve_teacher, teacher_fingerprint  # noqa
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default='configs/joint_cifar10.py',
+    parser.add_argument('--config',
+                        default='configs/joint_effnet-lite0_resnet20_'
+                        '1xb128_cifar10.py',
                         help='joint config (student, teacher, data)')
     parser.add_argument('--cached-config', default=None,
                         help='its cached-teacher config, whose train '
@@ -176,12 +178,20 @@ def latency_ms(model, shape, threads, iters):
     return sec * 1e3
 
 
+def student_preprocessor(cfg):
+    """The student's data_preprocessor config, as the runner finds it."""
+    return copy.deepcopy(cfg.model.get('data_preprocessor')
+                         or cfg.get('data_preprocessor'))
+
+
 def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     """All measured variants, built once and stepped in turn."""
     batch_size = cfg.train_dataloader.batch_size
     joint_cfg = copy.deepcopy(cfg.model)
+    joint_cfg.setdefault('data_preprocessor', student_preprocessor(cfg))
     if teacher_ckpt is None:
-        teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
+        teacher_model, _, _ = resolve_teacher(cfg.model.teacher)
+        teacher = MODELS.build(copy.deepcopy(teacher_model))
         torch.save({'state_dict': teacher.state_dict()},
                    osp.join(tmp, 't.pth'))
         joint_cfg.teacher_ckpt = osp.join(tmp, 't.pth')
@@ -213,15 +223,23 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     cache_file = osp.join(tmp, 'teacher_cache.npz')
     rel_paths = [osp.relpath(i['img_path'], dataset.data_root)
                  for i in infos]
-    crop_size, padding = crop_settings(cfg)  # what the cache tool reads
+    # Views drawn as the cache tool draws them: by the cached student's
+    # preprocessor.
+    view_pre = MODELS.build(student_preprocessor(cached_cfg))
+    height, width = infos[0]['img'].shape[:2]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        views = view_pre.sample_views(len(infos) * 8, height, width)
     save_teacher_cache(
         cache_file,
         np.random.default_rng(0).normal(
             size=(len(infos), 8, joint.teacher.head.num_classes)),
-        sample_views(len(infos), 8, 2 * padding), rel_paths,
+        views.view(len(infos), 8, -1).numpy(), rel_paths,
         dict(teacher=teacher_fingerprint(joint.teacher), data='benchmark',
-             teacher_ckpt=joint_cfg.teacher_ckpt, padding=padding,
-             crop_size=crop_size))
+             teacher_ckpt=joint_cfg.teacher_ckpt, view=view_pre.view,
+             image_shape=(height, width),
+             teacher_size=getattr(joint.teacher.data_preprocessor, 'size',
+                                  (height, width))))
     cached_cfg.train_dataloader.dataset.update(
         data_root=cfg.train_dataloader.dataset.data_root,
         indices=cfg.train_dataloader.dataset.indices)
@@ -232,6 +250,8 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
                          'ReplayTeacherView.')
     replay[0].cache_file = cache_file
     cached_model = copy.deepcopy(cached_cfg.model)
+    cached_model.setdefault('data_preprocessor',
+                            student_preprocessor(cached_cfg))
     cached_model.update(teacher_ckpt=joint_cfg.teacher_ckpt,
                         teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
@@ -347,8 +367,8 @@ def main():
     cfg.train_dataloader.dataset.indices = subset  # decode only these
     student_cfg = dict(
         type='ImageClassifier',
-        **{k: cfg.model[k] for k in ('backbone', 'neck', 'head',
-                                     'data_preprocessor')})
+        data_preprocessor=student_preprocessor(cfg),
+        **{k: cfg.model[k] for k in ('backbone', 'neck', 'head')})
     batch_size = cfg.train_dataloader.batch_size
 
     with tempfile.TemporaryDirectory() as tmp:

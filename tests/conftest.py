@@ -1,16 +1,40 @@
+import copy
 import os
 import os.path as osp
+import subprocess
 import sys
 
 import numpy as np
 import pytest
+import torch
+from mmpretrain.registry import MODELS
 from PIL import Image
+
+import mmcompact  # noqa: F401
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_CIFAR10 = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data',
                           'cifar10')
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
                    'frog', 'horse', 'ship', 'truck')
+
+# Small and fast teachers for the tool tests: 48 px instead of 96 px input.
+TEACHER_SIZE = 48
+
+# A tiny stage-1 teacher (4 classes, 40 px input) and the student-side
+# normalisation the model tests share.
+STUDENT_PRE = dict(
+    num_classes=4, mean=[120.0, 110.0, 100.0], std=[50.0, 55.0, 60.0])
+TOY_TEACHER = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(
+        type='RandomViewClsDataPreprocessor', size=40, num_classes=4,
+        mean=[127.0] * 3, std=[128.0] * 3),
+    backbone=dict(type='CifarResNet', depth=8),
+    neck=dict(type='GlobalAveragePooling'),
+    # Has Dropout, which must stay in eval mode.
+    head=dict(type='StackedLinearClsHead', num_classes=4, in_channels=64,
+              mid_channels=[32], dropout_rate=0.5))
 
 
 def make_cifar_folder(root, per_class=(3, 2), size=32, seed=0):
@@ -31,10 +55,99 @@ def make_cifar_folder(root, per_class=(3, 2), size=32, seed=0):
     return str(root)
 
 
+def smooth_image(height, width, rng):
+    """A ``(H, W, 3)`` uint8 image of a few low-frequency waves.
+
+    Resampling such an image at two resolutions gives nearly the same
+    pixels, so tests can compare views cut at different sizes.
+    """
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.empty((height, width, 3), np.float32)
+    for c in range(3):
+        fy, fx = rng.uniform(0.5, 2.0, 2) * 2 * np.pi / 40
+        phase = rng.uniform(0, 2 * np.pi)
+        img[..., c] = 128 + 100 * np.sin(fy * y + fx * x + phase)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def make_class_folders(root, classes=('a', 'b', 'c', 'd'), per_class=3,
+                       size=(40, 40), ext='png', seed=0):
+    """Write smooth images to ``root/<class>/<i>.<ext>``; returns ``root``."""
+    rng = np.random.default_rng(seed)
+    for name in classes:
+        os.makedirs(osp.join(root, name), exist_ok=True)
+        for i in range(per_class):
+            Image.fromarray(smooth_image(*size, rng)).save(
+                osp.join(root, name, f'{i}.{ext}'))
+    return str(root)
+
+
+def save_checkpoint(model_cfg, path, seed=0):
+    """Build ``model_cfg`` with random weights and save its state dict."""
+    torch.manual_seed(seed)
+    model = MODELS.build(copy.deepcopy(model_cfg))
+    model.init_weights()
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
+    return str(path)
+
+
+def write_config(path, text):
+    """Write a config file (``text``) and return its path as a string."""
+    with open(path, 'w') as f:
+        f.write(text)
+    return str(path)
+
+
+def write_small_teacher_config(folder, base_name, size=TEACHER_SIZE):
+    """A stage-1 config that is ``configs/<base_name>`` at ``size`` px.
+
+    Joint configs take their teacher from a stage-1 config
+    (``model.teacher.cfg_path``), so tests point them at this one.
+    """
+    base = osp.join(REPO_ROOT, 'configs', base_name)
+    return write_config(
+        osp.join(folder, f'small_{base_name}'),
+        f'_base_ = [{base!r}]\n'
+        f'model = dict(data_preprocessor=dict(size={size}))\n')
+
+
+def data_options(root, batch_size=8):
+    """``--cfg-options`` that point every dataloader at ``root``."""
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.dataset.data_root={root}',
+                 f'{loader}.batch_size={batch_size}']
+    return opts
+
+
+def run_tool(python, repo_root, tool, *args, cfg_options=(),
+             folder='tools'):
+    """Run ``<folder>/<tool>`` in the repo; its output, or an assertion."""
+    cmd = [python, osp.join(folder, tool), *args]
+    if cfg_options:
+        cmd += ['--cfg-options', *cfg_options]
+    # The repo first; keep the caller's PYTHONPATH (packages installed there).
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (repo_root, os.environ.get('PYTHONPATH')) if p))
+    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, (
+        f'{" ".join(cmd)}\n--- stdout ---\n{proc.stdout[-3000:]}\n'
+        f'--- stderr ---\n{proc.stderr[-3000:]}')
+    return proc.stdout + proc.stderr
+
+
 @pytest.fixture(scope='session')
 def tiny_cifar(tmp_path_factory):
     """A tiny CIFAR-10-style folder dataset (10 classes, 3+2 images each)."""
     return make_cifar_folder(tmp_path_factory.mktemp('tiny_cifar10'))
+
+
+@pytest.fixture(scope='session')
+def teacher_ckpt(tmp_path_factory):
+    """A checkpoint of :data:`TOY_TEACHER` with random weights."""
+    return save_checkpoint(
+        TOY_TEACHER, tmp_path_factory.mktemp('teacher') / 'epoch_1.pth')
 
 
 @pytest.fixture(scope='session')

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from ..test_tools.test_train_test_tools import TEACHER_SIZE, _run
+from ..conftest import TEACHER_SIZE, run_tool, write_small_teacher_config
 
 
 @pytest.fixture(scope='module')
@@ -31,13 +31,17 @@ def test_ratios_are_paired_within_rounds(cpu_bench):
     assert len(rows) == len(cpu_bench.RATIOS)
 
 
-def test_tiny_run_prints_the_whole_table(tiny_cifar, python, repo_root):
-    log = _run(
+def test_tiny_run_prints_the_whole_table(tiny_cifar, python, repo_root,
+                                         tmp_path):
+    teacher = write_small_teacher_config(
+        tmp_path, 'teacher_effnet-lite0-f4-96px_1xb64_cifar10.py')
+    log = run_tool(
         python, repo_root, 'cpu_bench.py', '--config',
-        'configs/joint_fast_cifar10.py', '--data-root', tiny_cifar,
-        '--short', '--images', '24', '--iters', '1', '--rounds', '2',
+        'configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py',
+        '--data-root', tiny_cifar, '--short', '--images', '24', '--iters',
+        '1', '--rounds', '2',
         cfg_options=['train_dataloader.batch_size=8',
-                     f'model.teacher.data_preprocessor.size={TEACHER_SIZE}'],
+                     f'model.teacher.cfg_path={teacher}'],
         folder='benchmarks')
     assert 'short mode: batch 8, 1 iterations x 2 interleaved rounds, ' \
         '24 training images' in log

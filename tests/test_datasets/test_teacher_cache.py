@@ -1,200 +1,426 @@
+"""Teacher cache (version 2) and tools/cache_teacher.py, end to end.
+
+The tool runs in this process on tiny generated data for a CIFAR-like
+pad-and-crop student and a scene-like random-resized-crop student; the
+tests then check that the student replays exactly the views the teacher's
+logits were computed on.
+"""
 import copy
+import importlib.util
 import os.path as osp
+import sys
 
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from mmcv.transforms import Compose
 from mmengine.config import Config
+from mmengine.dataset import default_collate
+from mmengine.model import BaseModule
+from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS, TRANSFORMS
-from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import (apply_view, crop_settings, load_teacher_cache,
-                                load_teacher_cache_meta, sample_views,
-                                save_teacher_cache, teacher_fingerprint)
+from mmcompact.datasets import (dataset_fingerprint, load_teacher_cache,
+                                load_teacher_cache_meta, save_teacher_cache)
 from mmcompact.datasets.teacher_cache import CACHE_VERSION
+from mmcompact.models import crop_views, teacher_fingerprint
 
-from ..test_models.test_classifiers.test_joint_classifier import (
-    STUDENT_PRE, TEACHER, _student_cfg, teacher_ckpt)  # noqa: F401
-
-
-def test_apply_view_is_pad_crop_flip():
-    img = np.arange(4 * 4 * 3, dtype=np.uint8).reshape(4, 4, 3)
-    out = apply_view(img, (1, 2, 0), padding=2, crop_size=4)
-    padded = np.zeros((8, 8, 3), np.uint8)
-    padded[2:6, 2:6] = img
-    assert np.array_equal(out, padded[1:5, 2:6])
-    flipped = apply_view(img, (1, 2, 1), padding=2, crop_size=4)
-    assert np.array_equal(flipped, padded[1:5, 2:6][:, ::-1])
-    views = sample_views(100, 4, max_offset=8, seed=3)
-    assert views.shape == (100, 4, 3) and views[..., :2].max() <= 8
-    assert set(np.unique(views[..., 2])) == {0, 1}
-    assert np.array_equal(views, sample_views(100, 4, 8, seed=3))
+from ..conftest import (REPO_ROOT, STUDENT_PRE, make_class_folders,
+                        save_checkpoint, write_config)
 
 
-def test_crop_settings_of_the_configs(repo_root):
-    def cfg(name):
-        return Config.fromfile(osp.join(repo_root, 'configs', name))
+@MODELS.register_module(force=True)
+class PixelProbe(BaseModule):
+    """Backbone of a toy teacher whose logits follow every pixel.
 
-    # Per-sample RandomCrop (ResNet-20 recipe) or the batch crop (fast).
-    assert crop_settings(cfg('joint_cifar10.py')) == (32, 4)
-    assert crop_settings(cfg('joint_fast_cifar10.py')) == (32, 4)
-    no_crop = cfg('joint_fast_cifar10.py')
-    no_crop.model.data_preprocessor = dict(type='ClsDataPreprocessor')
-    with pytest.raises(ValueError, match='Neither a CropFlip'):
-        crop_settings(no_crop)
-    oblong = cfg('joint_fast_cifar10.py')
-    oblong.model.data_preprocessor.crop_size = (32, 28)
-    with pytest.raises(ValueError, match='square'):
-        crop_settings(oblong)
+    A random CNN with global pooling hardly tells a view from the same view
+    resampled; a linear layer on the (slightly pooled) pixels does, so the
+    cached logits say which pixels the teacher saw.
+    """
+
+    def forward(self, x):
+        return (F.adaptive_avg_pool2d(x, 20).flatten(1), )
 
 
-def _write_cache(path, rel_paths, teacher_fp='x', num_classes=10, views=3):
-    n = len(rel_paths)
-    logits = np.random.default_rng(0).normal(
-        size=(n, views, num_classes)).astype(np.float32)
-    view_arr = sample_views(n, views, 8)
-    save_teacher_cache(str(path), logits, view_arr, rel_paths,
-                       dict(teacher=teacher_fp, data='d', teacher_ckpt='t',
-                            padding=4, crop_size=32))
-    return logits, view_arr
+NUM_VIEWS = 3
+TEACHER_SIZE = 40
+PROBE_TEACHER = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(
+        type='RandomViewClsDataPreprocessor', size=TEACHER_SIZE,
+        num_classes=4, mean=[127.0] * 3, std=[128.0] * 3),
+    backbone=dict(type='PixelProbe'),
+    head=dict(type='LinearClsHead', num_classes=4, in_channels=3 * 20 * 20,
+              init_cfg=dict(type='Normal', layer='Linear', std=0.1)))
+# Stored image side, student input size and view of the two recipes.
+SETUPS = {
+    # CIFAR: 32 px images as they are, zero-padded random crops.
+    'pad_crop': dict(
+        stored=32, image_size=None, original=(32, 32), student=32,
+        view=dict(type='PadCrop', crop_size=32, padding=4)),
+    # Scenes: photos squared to 40 px at decode, random-resized crops shown
+    # to the student at 24 px and to the teacher at 40 px.
+    'resized_crop': dict(
+        stored=40, image_size=40, original=(50, 60), student=24,
+        view=dict(type='ResizedCrop', scale=(0.25, 1.0))),
+}
+REPLAY = [dict(type='ReplayTeacherView', cache_file=None),
+          dict(type='PackInputs',
+               algorithm_keys=['teacher_logits', 'teacher_view'])]
 
 
-def _train_set_and_cache(tiny_cifar, path):
-    """The tiny train split and a 3-view cache of random logits for it."""
+@pytest.fixture(scope='module')
+def cache_tool():
+    spec = importlib.util.spec_from_file_location(
+        'cache_teacher', osp.join(REPO_ROOT, 'tools', 'cache_teacher.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_cache_tool(cache_tool, *argv):
+    """``python tools/cache_teacher.py *argv``, in this process."""
+    saved = sys.argv
+    sys.argv = ['cache_teacher.py', *argv]
+    try:
+        cache_tool.main()
+    finally:
+        sys.argv = saved
+
+
+def _joint_config(folder, root, setup, teacher_config, teacher_ckpt,
+                  name='joint.py', pre=None):
+    """A joint config as the repo's: student fields and data top-level."""
+    model = dict(
+        type='JointLearningClassifier',
+        teacher=dict(cfg_path=teacher_config),
+        teacher_ckpt=teacher_ckpt,
+        backbone=dict(type='CifarResNet', depth=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=4, in_channels=64))
+    pre = pre or dict(STUDENT_PRE, type='RandomViewClsDataPreprocessor',
+                      size=setup['student'], view=setup['view'])
+    dataset = dict(type='InMemoryCustomDataset', data_root=root,
+                   data_prefix='train', image_size=setup['image_size'],
+                   pipeline=[dict(type='PackInputs')])
+    loader = dict(batch_size=4, collate_fn=dict(type='default_collate'),
+                  dataset=dataset)
+    return write_config(
+        osp.join(folder, name),
+        f'model = {model!r}\ndata_preprocessor = {pre!r}\n'
+        f'train_dataloader = {loader!r}\n')
+
+
+@pytest.fixture(scope='module', params=sorted(SETUPS))
+def built(request, tmp_path_factory, cache_tool):
+    """The tool's cache for one setup, and everything it was built from."""
+    setup = SETUPS[request.param]
+    tmp = tmp_path_factory.mktemp(request.param)
+    root = str(tmp / 'data')
+    for split, seed in (('train', 0), ('test', 1)):
+        make_class_folders(osp.join(root, split), per_class=3,
+                           size=setup['original'], seed=seed)
+    teacher_config = write_config(tmp / 'teacher_toy.py',
+                                  f'model = {PROBE_TEACHER!r}\n')
+    teacher_ckpt = save_checkpoint(PROBE_TEACHER, tmp / 'epoch_1.pth')
+    config = _joint_config(tmp, root, setup, teacher_config, teacher_ckpt)
+    cache = str(tmp / 'cache.npz')
+    run_cache_tool(cache_tool, config, '--views', str(NUM_VIEWS), '--out',
+                   cache, '--batch-size', '5')
     init_default_scope('mmpretrain')
-    ds = DATASETS.build(dict(type='CIFAR10Folder', data_root=tiny_cifar,
-                             split='train', pipeline=[]))
-    rel = [f'train/{ds.get_data_info(i)["img_path"].split("/train/")[1]}'
-           for i in range(len(ds))]
-    return (ds, *_write_cache(path, rel))
+    cfg = Config.fromfile(config)
+    teacher = MODELS.build(copy.deepcopy(PROBE_TEACHER))
+    teacher.load_state_dict(
+        torch.load(teacher_ckpt, weights_only=True)['state_dict'])
+    dataset_cfg = dict(cfg.train_dataloader.dataset, pipeline=[])
+    return dict(setup, name=request.param, tmp=tmp, root=root, cfg=cfg,
+                config=config, cache=cache, teacher=teacher.eval(),
+                student_pre=MODELS.build(cfg.data_preprocessor),
+                dataset=DATASETS.build(dataset_cfg),
+                teacher_config=teacher_config)
 
 
-def test_replay_attaches_the_logits_of_the_replayed_view(tiny_cifar,
-                                                         tmp_path):
-    ds, logits, views = _train_set_and_cache(tiny_cifar, tmp_path / 'c.npz')
-    cache = load_teacher_cache(str(tmp_path / 'c.npz'))
+def _images(dataset):
+    return torch.stack([
+        torch.from_numpy(dataset.get_data_info(i)['img']).permute(2, 0, 1)
+        for i in range(len(dataset))
+    ])
+
+
+def _replay_dataset(built, cache=None, **dataset):
+    pipeline = copy.deepcopy(REPLAY)
+    pipeline[0]['cache_file'] = cache or built['cache']
+    cfg = dict(built['cfg'].train_dataloader.dataset, pipeline=pipeline)
+    cfg.update(dataset)
+    return DATASETS.build(cfg)
+
+
+def _joint_model(built, **kwargs):
+    cfg = copy.deepcopy(built['cfg'])
+    model = dict(cfg.model, data_preprocessor=cfg.data_preprocessor,
+                 teacher_cache=built['cache'])
+    model.update(kwargs)
+    return MODELS.build(model)
+
+
+def test_tool_writes_a_version_2_cache(built):
+    cache = load_teacher_cache(built['cache'])
+    n, side = len(built['dataset']), built['stored']
+    assert n == 12
+    assert cache['logits'].shape == (n, NUM_VIEWS, 4)
     assert cache['logits'].dtype == np.float16
-    assert cache['meta']['padding'] == 4
-    pipeline = Compose([
-        TRANSFORMS.build(dict(type='ReplayTeacherView',
-                              cache_file=str(tmp_path / 'c.npz'))),
-        TRANSFORMS.build(dict(type='PackInputs',
-                              algorithm_keys=['teacher_logits'])),
-    ])
-    for idx in (0, 7, 29):
-        info = ds.get_data_info(idx)
-        out = pipeline(copy.deepcopy(info))
-        sample_logits = out['data_samples'].teacher_logits
-        # Which stored view was replayed? Its logits came along.
-        matches = [v for v in range(3) if np.allclose(
-            sample_logits, logits[idx, v].astype(np.float16), atol=1e-3)]
-        assert len(matches) >= 1
-        v = matches[0]
-        expected = apply_view(info['img'], views[idx, v], 4, 32)
-        assert np.array_equal(out['inputs'].permute(1, 2, 0).numpy(),
-                              expected)
+    assert cache['views'].shape == (n, NUM_VIEWS, 5)
+    assert cache['views'].dtype == np.int16
+    infos = [built['dataset'].get_data_info(i) for i in range(n)]
+    assert all(i['img'].shape == (side, side, 3) for i in infos)
+    rel = [osp.relpath(i['img_path'], built['root']) for i in infos]
+    assert list(cache['rel_paths']) == rel and rel[0] == 'train/a/0.png'
+    meta = cache['meta']
+    assert meta['version'] == CACHE_VERSION == 2
+    assert meta['view'] == built['student_pre'].view
+    assert meta['image_shape'] == (side, side)
+    assert meta['teacher_size'] == (TEACHER_SIZE, TEACHER_SIZE)
+    assert meta['num_views'] == NUM_VIEWS and meta['seed'] == 0
+    assert meta['teacher'] == teacher_fingerprint(built['teacher'])
+    assert meta['data'] == dataset_fingerprint(
+        rel, [i['gt_label'] for i in infos])
 
 
-def test_replay_can_leave_the_view_to_the_batch(tiny_cifar, tmp_path):
-    ds, logits, views = _train_set_and_cache(tiny_cifar, tmp_path / 'c.npz')
-    pipeline = Compose([
-        TRANSFORMS.build(dict(type='ReplayTeacherView',
-                              cache_file=str(tmp_path / 'c.npz'),
-                              apply_view=False)),
-        TRANSFORMS.build(dict(type='PackInputs',
-                              algorithm_keys=['teacher_logits',
-                                              'teacher_view'])),
-    ])
-    info = ds.get_data_info(7)
-    out = pipeline(copy.deepcopy(info))
-    sample = out['data_samples']
-    # The image is untouched; the recorded view is the one whose logits
-    # came along, and CropFlipClsDataPreprocessor applies it to the batch.
-    assert np.array_equal(out['inputs'].permute(1, 2, 0).numpy(),
-                          info['img'])
-    v = [v for v in range(3) if np.array_equal(sample.teacher_view,
-                                               views[7, v])]
-    assert v and np.allclose(sample.teacher_logits,
-                             logits[7, v[0]].astype(np.float16), atol=1e-3)
+def test_stored_views_are_the_student_views(built):
+    views = torch.from_numpy(
+        load_teacher_cache(built['cache'])['views']).long()
+    n, side = len(built['dataset']), built['stored']
+    # Drawn by the student's own preprocessor, seeded by --seed.
+    torch.manual_seed(0)
+    drawn = built['student_pre'].sample_views(n * NUM_VIEWS, side, side)
+    assert torch.equal(views.view(-1, 5), drawn)
+    top, left, height, width, flip = views.view(-1, 5).T
+    assert set(flip.tolist()) == {0, 1}
+    if built['name'] == 'pad_crop':
+        assert top.min() >= -4 and top.max() <= 4 and left.min() >= -4
+        assert (height == 32).all() and (width == 32).all()
+    else:
+        assert top.min() >= 0 and (top + height).max() <= side
+        assert left.min() >= 0 and (left + width).max() <= side
+        assert len(set(height.tolist())) > 3  # boxes of many sizes
 
 
-def test_replay_refuses_another_split(tiny_cifar, tmp_path):
-    init_default_scope('mmpretrain')
-    ds = DATASETS.build(dict(type='CIFAR10Folder', data_root=tiny_cifar,
-                             split='test', pipeline=[]))
-    rel = [f'train/airplane/{i:04d}.jpg' for i in range(len(ds))]
-    _write_cache(tmp_path / 'c.npz', rel)
-    replay = TRANSFORMS.build(dict(type='ReplayTeacherView',
-                                   cache_file=str(tmp_path / 'c.npz')))
-    with pytest.raises(ValueError, match='does not match the data set'):
-        replay(ds.get_data_info(0))
-    with pytest.raises(FileNotFoundError, match='tools/cache_teacher.py'):
-        load_teacher_cache(str(tmp_path / 'missing.npz'))
+def test_cached_logits_are_the_teacher_logits_of_the_view(built):
+    cache = load_teacher_cache(built['cache'])
+    images = _images(built['dataset'])
+    views = torch.from_numpy(cache['views']).long().view(-1, 5)
+    teacher = built['teacher']
+    pixels = crop_views(images.repeat_interleave(NUM_VIEWS, 0), views,
+                        (TEACHER_SIZE, TEACHER_SIZE))
+    with torch.no_grad():
+        inputs = teacher.data_preprocessor({'inputs': pixels})['inputs']
+        logits = teacher(inputs).view(-1, NUM_VIEWS, 4)
+    cached = torch.from_numpy(cache['logits']).float()
+    scale = logits.abs().max()
+    assert torch.allclose(cached, logits, atol=2e-3 * scale)
+    # Each view has logits of its own: those of another view of the same
+    # image would not pass the check above.
+    other = logits.roll(1, dims=1)
+    diff = (cached - other).abs().amax(-1)
+    views = views.view(-1, NUM_VIEWS, 5)
+    differ = (views != views.roll(1, dims=1)).any(-1)
+    assert differ.float().mean() > 0.9
+    assert (diff[differ] > 0.02 * scale).all()
 
 
-def test_meta_is_read_alone_and_version_checked(tmp_path):
-    _write_cache(tmp_path / 'c.npz', ['a.jpg', 'b.jpg'], teacher_fp='fp')
-    meta = load_teacher_cache_meta(str(tmp_path / 'c.npz'))
-    assert meta == dict(teacher='fp', data='d', teacher_ckpt='t', padding=4,
-                        crop_size=32, version=CACHE_VERSION)
-    old = dict(np.load(tmp_path / 'c.npz'))
-    old['meta'] = np.asarray(repr(dict(meta, version=CACHE_VERSION - 1)))
-    np.savez(tmp_path / 'old.npz', **old)
-    with pytest.raises(ValueError, match='rebuild it'):
-        load_teacher_cache_meta(str(tmp_path / 'old.npz'))
+def test_student_replays_the_teacher_view(built):
+    cache = load_teacher_cache(built['cache'])
+    views = torch.from_numpy(cache['views']).long()
+    logits = torch.from_numpy(cache['logits']).float()
+    dataset = _replay_dataset(built)
+    np.random.seed(0)
+    items = [dataset[i] for i in range(len(dataset))]
+    picked = []
+    for idx, item in enumerate(items):
+        sample = item['data_samples']
+        # The recorded view is a stored view, with that view's logits.
+        view = torch.as_tensor(sample.teacher_view)
+        matches = [v for v in range(NUM_VIEWS) if torch.equal(
+            views[idx, v], view)]
+        assert matches
+        assert torch.equal(torch.as_tensor(sample.teacher_logits),
+                           logits[idx, matches[0]])
+        picked.append(view)
+    picked = torch.stack(picked)
+    # The student's preprocessor cuts these views out of the batch.
+    pre = built['student_pre']
+    student = pre(default_collate(items), training=True)['inputs']
+    student = student * pre.std + pre.mean  # back to pixels
+    images = _images(built['dataset'])
+    size = (built['student'], ) * 2
+    assert student.shape == (len(items), 3, *size)
+    assert torch.allclose(student, crop_views(images, picked, size).float(),
+                          atol=1e-3)
+    # The same boxes at the teacher's size, brought to the student's size,
+    # show the student's pixels: the teacher saw the student's view.
+    teacher_px = crop_views(images, picked, (TEACHER_SIZE, TEACHER_SIZE))
+    resized = F.interpolate(teacher_px.float(), size=size, mode='bilinear',
+                            align_corners=False, antialias=True)
+    err = (resized - student).abs()
+    # Off by a little where resampling meets the edges of the zero padding.
+    assert err.mean() < 5 and err.median() < 2
+    shifted = picked + torch.tensor([1, 1, 0, 0, 0])
+    other = crop_views(images, shifted, size).float()
+    assert (other - student).abs().mean() > 5 * err.mean()
 
 
-def test_joint_model_uses_cached_logits_and_checks_teacher(
-        teacher_ckpt, tmp_path):  # noqa: F811
-    teacher = MODELS.build(copy.deepcopy(TEACHER))
-    state = torch.load(teacher_ckpt, weights_only=True)['state_dict']
-    teacher.load_state_dict(state)
-    good, bad = tmp_path / 'good.npz', tmp_path / 'bad.npz'
-    _write_cache(good, ['x'], teacher_fp=teacher_fingerprint(teacher),
-                 num_classes=4)
-    _write_cache(bad, ['x'], teacher_fp='another teacher', num_classes=4)
-    with pytest.raises(ValueError, match='built from another teacher'):
-        MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=str(bad)))
-    # A batch crop must replay the views as cached (padding 4, size 32).
-    with pytest.raises(ValueError, match='with padding 4, but the '
-                       r'data_preprocessor crops to \(32, 32\) with '
-                       'padding 2'):
-        MODELS.build(_student_cfg(
-            teacher_ckpt, teacher_cache=str(good), data_preprocessor=dict(
-                STUDENT_PRE, type='CropFlipClsDataPreprocessor',
-                crop_size=32, padding=2)))
-    model = MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=str(good)))
+def test_joint_model_trains_on_the_cache(built):
+    model = _joint_model(built)
 
     def no_teacher(*args, **kwargs):
         raise AssertionError('the teacher ran although logits are cached')
 
     model.teacher.forward = no_teacher
-    inputs = torch.randn(2, 3, 32, 32)
-    cached = torch.tensor([[5.0, 0, 0, 0], [0, 0, 0, 5.0]])
-    samples = [DataSample().set_gt_label(i) for i in range(2)]
-    for sample, row in zip(samples, cached):
-        sample.set_field(row.numpy(), 'teacher_logits')
-    losses = model.loss(inputs, samples)
-    expected = model.distill_loss(model(inputs), cached)
-    assert losses['loss_soft'].item() == pytest.approx(expected.item(),
-                                                       rel=1e-5)
-    with pytest.raises(ValueError, match='ReplayTeacherView'):
-        model.loss(inputs, [DataSample().set_gt_label(0)] * 2)
-    # Stored views recorded for a batch crop that this model does not do.
-    for sample in samples:
-        sample.set_field(np.array([4, 4, 0], np.uint8), 'teacher_view')
-    with pytest.raises(ValueError, match='does not apply them'):
-        model.loss(inputs, samples)
-    # A batch crop on views that ReplayTeacherView already applied.
-    batch_crop = MODELS.build(_student_cfg(
-        teacher_ckpt, teacher_cache=str(good), data_preprocessor=dict(
-            STUDENT_PRE, type='CropFlipClsDataPreprocessor', crop_size=32,
-            padding=4)))
-    assert batch_crop.loss(inputs, samples)['loss_soft'] > 0
-    for sample in samples:
-        sample.pop('teacher_view')
-    with pytest.raises(ValueError, match='would crop the replayed views'):
-        batch_crop.loss(inputs, samples)
+    dataset = _replay_dataset(built)
+    batch = default_collate([dataset[i] for i in range(4)])
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    model.train()
+    log = model.train_step(batch, optim)
+    assert log['loss_soft'] > 0 and log['loss_cls'] > 0
+
+
+def test_another_teacher_is_refused(built, tmp_path):
+    other = save_checkpoint(PROBE_TEACHER, tmp_path / 'other.pth', seed=1)
+    with pytest.raises(ValueError, match='built from another teacher'):
+        _joint_model(built, teacher_ckpt=other)
+    # Same weights at another input size: another teacher too.
+    bigger = write_config(
+        tmp_path / 'teacher_48px.py',
+        f'model = {PROBE_TEACHER!r}\n'
+        'model["data_preprocessor"]["size"] = 48\n')
+    with pytest.raises(ValueError, match='built from another teacher'):
+        _joint_model(built, teacher=dict(cfg_path=bigger))
+    assert _joint_model(built).teacher_cache == built['cache']
+
+
+def test_another_view_config_is_refused(built):
+    pre = dict(built['cfg'].data_preprocessor)
+    view = dict(pre['view'])
+    if view['type'] == 'PadCrop':
+        view['padding'] = 2
+    else:
+        view['scale'] = (0.5, 1.0)
+    with pytest.raises(ValueError, match='holds views drawn as'):
+        _joint_model(built, data_preprocessor=dict(pre, view=view))
+    with pytest.raises(ValueError, match='holds views drawn as'):
+        _joint_model(built, data_preprocessor=dict(
+            pre, view=dict(type='PadCrop', crop_size=40)
+            if view['type'] == 'ResizedCrop' else dict(type='ResizedCrop')))
+
+
+def test_another_image_size_is_refused(built):
+    side = built['stored'] - 4
+    dataset = _replay_dataset(built, image_size=side)
+    with pytest.raises(ValueError, match=rf'built on \({side + 4}, '
+                       rf'{side + 4}\) images.*is \({side}, {side}\).*'
+                       'image_size changed'):
+        dataset[0]
+
+
+def test_another_data_set_is_refused(built):
+    dataset = _replay_dataset(built, data_prefix='test')
+    with pytest.raises(ValueError, match='does not match the data set: '
+                       'sample 0 is .*test/a/0.png.*train/a/0.png'):
+        dataset[0]
+    with pytest.raises(FileNotFoundError, match='tools/cache_teacher.py'):
+        _replay_dataset(built, cache=str(built['tmp'] / 'missing.npz'))
+
+
+def test_older_cache_version_is_refused(built, tmp_path):
+    # A version-1 cache: (dy, dx, flip) uint8 views.
+    old = dict(np.load(built['cache']))
+    meta = load_teacher_cache_meta(built['cache'])
+    old['views'] = old['views'][..., [0, 1, 4]].astype(np.uint8)
+    old['meta'] = np.asarray(repr(dict(meta, version=1)))
+    path = str(tmp_path / 'old.npz')
+    np.savez(path, **old)
+    for load in (load_teacher_cache, load_teacher_cache_meta):
+        with pytest.raises(ValueError, match='has version 1, expected 2; '
+                           'rebuild it'):
+            load(path)
+    with pytest.raises(ValueError, match='has version 1'):
+        _replay_dataset(built, cache=path)
+    with pytest.raises(ValueError, match='has version 1'):
+        _joint_model(built, teacher_cache=path)
+
+
+def test_tool_refuses_configs_without_views(built, cache_tool, tmp_path):
+    setup = dict(built, view=None)
+    config = _joint_config(tmp_path, built['root'], setup,
+                           built['teacher_config'],
+                           built['cfg'].model.teacher_ckpt)
+    with pytest.raises(ValueError, match=r'\(RandomViewClsDataPreprocessor'
+                       r'\) draws no views'):
+        run_cache_tool(cache_tool, config, '--out', str(tmp_path / 'c.npz'))
+    # A config whose pipeline augments (no preprocessor type, as the
+    # ResNet-20 joint config).
+    config = _joint_config(tmp_path, built['root'], built,
+                           built['teacher_config'],
+                           built['cfg'].model.teacher_ckpt, 'plain.py',
+                           pre=STUDENT_PRE)
+    with pytest.raises(ValueError,
+                       match=r'\(ClsDataPreprocessor\) draws no views'):
+        run_cache_tool(cache_tool, config, '--out', str(tmp_path / 'c.npz'))
+    # Photos of several sizes need the data set's image_size.
+    mixed = str(tmp_path / 'mixed' / 'train')
+    make_class_folders(mixed, ('a', ), per_class=1, size=(30, 40))
+    make_class_folders(mixed, ('b', ), per_class=1, size=(40, 30))
+    setup = dict(built, image_size=None)
+    config = _joint_config(tmp_path, str(tmp_path / 'mixed'), setup,
+                           built['teacher_config'],
+                           built['cfg'].model.teacher_ckpt, 'mixed.py')
+    with pytest.raises(ValueError, match='2 different shapes.*image_size'):
+        run_cache_tool(cache_tool, config, '--out', str(tmp_path / 'c.npz'))
+    assert not osp.exists(tmp_path / 'c.npz')
+
+
+def test_replay_picks_every_stored_view(tmp_path):
+    rel = ['train/a/0.png', 'train/b/0.png']
+    logits = np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3)
+    views = np.zeros((2, 4, 5), np.int64)
+    views[..., 0] = np.arange(4)  # view v has top = v
+    views[..., 2:4] = 8
+    save_teacher_cache(str(tmp_path / 'c.npz'), logits, views, rel,
+                       dict(teacher='t', data='d', teacher_ckpt='c',
+                            view=dict(type='PadCrop', crop_size=(8, 8),
+                                      padding=0), image_shape=(8, 8),
+                            teacher_size=(8, 8)))
+    pipeline = Compose([
+        TRANSFORMS.build(dict(REPLAY[0], cache_file=str(tmp_path / 'c.npz'))),
+        TRANSFORMS.build(REPLAY[1])
+    ])
+    img = np.zeros((8, 8, 3), np.uint8)
+    np.random.seed(0)
+    seen = set()
+    for _ in range(40):
+        out = pipeline(dict(img=img.copy(), sample_idx=1, gt_label=1,
+                            img_path='/data/train/b/0.png'))
+        sample = out['data_samples']
+        v = int(sample.teacher_view[0])
+        assert np.array_equal(sample.teacher_view, views[1, v])
+        assert np.array_equal(sample.teacher_logits, logits[1, v])
+        # The image itself is left to the batch preprocessor.
+        assert torch.equal(out['inputs'], torch.zeros(3, 8, 8,
+                                                      dtype=torch.uint8))
+        seen.add(v)
+    assert seen == {0, 1, 2, 3}
+
+
+def test_meta_is_read_alone(tmp_path):
+    meta = dict(teacher='fp', data='d', teacher_ckpt='t',
+                view=dict(type='ResizedCrop', scale=(0.25, 1.0),
+                          ratio=(3 / 4, 4 / 3)),
+                image_shape=(40, 40), teacher_size=(40, 40))
+    save_teacher_cache(str(tmp_path / 'c.npz'), np.zeros((1, 1, 2)),
+                       np.zeros((1, 1, 5)), ['a.png'], meta)
+    assert load_teacher_cache_meta(str(tmp_path / 'c.npz')) == dict(
+        meta, version=CACHE_VERSION)
+    assert not osp.exists(str(tmp_path / 'c.npz') + '.tmp.npz')

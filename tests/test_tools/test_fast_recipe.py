@@ -2,59 +2,69 @@
 CifarVGG student, and its student-alone baseline, through the tools."""
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmpretrain.registry import MODELS
 
-from .test_train_test_tools import (TEACHER_SIZE, _data_options, _run,
-                                    assert_baseline_of)
+from ..conftest import data_options, run_tool, write_small_teacher_config
+
+TEACHER = 'teacher_effnet-lite0-f4-96px_1xb64_cifar10.py'
+JOINT = 'configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py'
+CACHED = 'configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py'
+COMPACT = 'configs/compact_cifarvgg_1xb512_cifar10.py'
 
 
-def _config(repo_root, name):
-    return Config.fromfile(osp.join(repo_root, 'configs', f'{name}.py'))
+def _config(repo_root, path):
+    return Config.fromfile(osp.join(repo_root, path))
 
 
-def test_fast_configs_inherit(repo_root):
-    teacher = _config(repo_root, 'teacher_fast_cifar10')
-    joint = _config(repo_root, 'joint_fast_cifar10')
-    cached = _config(repo_root, 'joint_fast_cifar10_cached')
-    compact = _config(repo_root, 'compact_fast_cifar10')
+def test_fast_configs(repo_root):
+    teacher = _config(repo_root, osp.join('configs', TEACHER))
+    full_teacher = _config(
+        repo_root, 'configs/teacher_effnet-lite0-96px_1xb64_cifar10.py')
+    joint = _config(repo_root, JOINT)
+    cached = _config(repo_root, CACHED)
     assert teacher.model.backbone.frozen_stages == 4
-    assert joint.model.teacher == teacher.model
-    assert joint.model.teacher_config == 'configs/teacher_fast_cifar10.py'
+    # Otherwise the teacher of the ResNet-20 recipe.
+    teacher.model.backbone.frozen_stages = 0
+    full_teacher.model.backbone.frozen_stages = 0
+    assert teacher.model == full_teacher.model
+    assert osp.basename(joint.model.teacher.cfg_path) == TEACHER
     assert joint.model.backbone.type == 'CifarVGG'
-    # Lean data path: crop/flip on the batch, stored views replayed there.
-    assert joint.model.data_preprocessor.type == \
-        'CropFlipClsDataPreprocessor'
+    # Lean data path: crop/flip drawn on the stacked batch.
+    assert joint.data_preprocessor.type == 'RandomViewClsDataPreprocessor'
+    assert joint.data_preprocessor.view == dict(type='PadCrop',
+                                                crop_size=32, padding=4)
+    assert joint.train_dataloader.collate_fn.type == 'default_collate'
     assert joint.train_dataloader.dataset.pipeline == [dict(
         type='PackInputs')]
+    # Cached: the same preprocessor replays the stored views.
     replay, pack = cached.train_dataloader.dataset.pipeline
-    assert replay.type == 'ReplayTeacherView' and not replay.apply_view
+    assert replay.type == 'ReplayTeacherView'
     assert pack.algorithm_keys == ['teacher_logits', 'teacher_view']
-    assert cached.model.teacher_cache == \
-        cached.train_dataloader.dataset.pipeline[0].cache_file
-    assert_baseline_of(compact, joint)
+    assert cached.model.teacher_cache == replay.cache_file
+    assert cached.data_preprocessor == joint.data_preprocessor
 
 
 @pytest.fixture(scope='module')
 def fast_teacher(tmp_path_factory, tiny_cifar, python, repo_root):
-    work = str(tmp_path_factory.mktemp('fast') / 'teacher')
-    _run(python, repo_root, 'train.py', 'configs/teacher_fast_cifar10.py',
-         '--work-dir', work, '--amp',
-         cfg_options=_data_options(tiny_cifar) + [
-             f'model.data_preprocessor.size={TEACHER_SIZE}',
-             'train_cfg.max_epochs=1'
-         ])
-    return work
+    tmp = tmp_path_factory.mktemp('fast')
+    config = write_small_teacher_config(tmp, TEACHER)
+    work = str(tmp / 'teacher')
+    run_tool(python, repo_root, 'train.py', config, '--work-dir', work,
+             '--amp', cfg_options=data_options(tiny_cifar) + [
+                 'train_cfg.max_epochs=1'])
+    return dict(config=config, work=work)
 
 
-def test_fast_teacher_keeps_frozen_stages(fast_teacher, repo_root):
-    cfg = _config(repo_root, 'teacher_fast_cifar10')
+def test_fast_teacher_keeps_frozen_stages(fast_teacher):
+    cfg = Config.fromfile(fast_teacher['config'])
     start = MODELS.build(cfg.model)
     start.init_weights()  # the ImageNet weights training started from
     start = start.state_dict()
-    trained = torch.load(osp.join(fast_teacher, 'epoch_1.pth'),
+    trained = torch.load(osp.join(fast_teacher['work'], 'epoch_1.pth'),
                          weights_only=True)['state_dict']
     for key, value in start.items():
         if not key.startswith('backbone.layers.'):
@@ -70,27 +80,29 @@ def test_fast_teacher_keeps_frozen_stages(fast_teacher, repo_root):
 
 def test_fast_cached_stage2_and_test_tool(fast_teacher, tiny_cifar, python,
                                           repo_root, tmp_path):
-    data = _data_options(tiny_cifar)
+    data = data_options(tiny_cifar)
     cache = str(tmp_path / 'cache.npz')
-    teacher_opts = [f'model.teacher_ckpt={fast_teacher}',
-                    f'model.teacher.data_preprocessor.size={TEACHER_SIZE}']
-    _run(python, repo_root, 'cache_teacher.py',
-         'configs/joint_fast_cifar10.py', '--views', '2', '--out', cache,
-         '--amp', cfg_options=data + teacher_opts)
+    teacher_opts = [f'model.teacher.cfg_path={fast_teacher["config"]}',
+                    f'model.teacher_ckpt={fast_teacher["work"]}']
+    run_tool(python, repo_root, 'cache_teacher.py', JOINT, '--views', '2',
+             '--out', cache, '--amp', cfg_options=data + teacher_opts)
+    views = np.load(cache)['views']
+    assert views.shape == (30, 2, 5)
+    assert views[..., :2].min() >= -4 and views[..., :2].max() <= 4
+    assert (views[..., 2:4] == 32).all()
     joint = str(tmp_path / 'joint')
-    log = _run(python, repo_root, 'train.py',
-               'configs/joint_fast_cifar10_cached.py', '--work-dir', joint,
-               '--amp', cfg_options=data + teacher_opts + [
-                   f'model.teacher_cache={cache}',
-                   f'train_dataloader.dataset.pipeline.0.cache_file={cache}',
-                   'train_cfg.max_epochs=1'
-               ])
+    log = run_tool(python, repo_root, 'train.py', CACHED, '--work-dir',
+                   joint, '--amp', cfg_options=data + teacher_opts + [
+                       f'model.teacher_cache={cache}',
+                       'train_dataloader.dataset.pipeline.0.cache_file='
+                       f'{cache}', 'train_cfg.max_epochs=1'
+                   ])
     assert 'loss_soft:' in log
     state = torch.load(osp.join(joint, 'epoch_1.pth'),
                        weights_only=True)['state_dict']
     assert state['backbone.layers.2.conv2.weight'].shape == (128, 128, 3, 3)
     # The student-alone config loads and tests the joint checkpoint.
-    log = _run(python, repo_root, 'test.py', 'configs/compact_fast_cifar10.py',
-               osp.join(joint, 'epoch_1.pth'), '--work-dir',
-               str(tmp_path / 'test'), cfg_options=data)
+    log = run_tool(python, repo_root, 'test.py', COMPACT,
+                   osp.join(joint, 'epoch_1.pth'), '--work-dir',
+                   str(tmp_path / 'test'), cfg_options=data)
     assert 'accuracy/top1' in log

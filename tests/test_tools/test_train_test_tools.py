@@ -1,67 +1,53 @@
 """Both stages through tools/train.py, evaluation through tools/test.py.
 
 Tiny generated data and few iterations: this checks the plumbing (configs,
-registry, runner, checkpoints, resume), not accuracy.
+registry, runner, checkpoints, resume), not accuracy. The teacher is the
+stage-1 config at 48 px (a config inheriting it), which the joint configs
+take through ``model.teacher.cfg_path``.
 """
-import os
+import copy
 import os.path as osp
 import pickle
 import re
-import subprocess
+import shutil
 
 import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
 
-# Small and fast: 48 px teacher input, one epoch, batch 8.
-TEACHER_SIZE = 48
+from ..conftest import (TEACHER_SIZE, data_options, run_tool,
+                        write_small_teacher_config)
 
-
-def _data_options(root):
-    opts = []
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{loader}.dataset.data_root={root}',
-                 f'{loader}.batch_size=8']
-    return opts
-
-
-def _run(python, repo_root, tool, *args, cfg_options=(), folder='tools'):
-    cmd = [python, osp.join(folder, tool), *args]
-    if cfg_options:
-        cmd += ['--cfg-options', *cfg_options]
-    # The repo first; keep the caller's PYTHONPATH (packages installed there).
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (repo_root, os.environ.get('PYTHONPATH')) if p))
-    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, (
-        f'{" ".join(cmd)}\n--- stdout ---\n{proc.stdout[-3000:]}\n'
-        f'--- stderr ---\n{proc.stderr[-3000:]}')
-    return proc.stdout + proc.stderr
+TEACHER = 'teacher_effnet-lite0-96px_1xb64_cifar10.py'
+JOINT = 'configs/joint_effnet-lite0_resnet20_1xb128_cifar10.py'
+CACHED = 'configs/joint_effnet-lite0_resnet20_1xb128_cifar10_cached.py'
+COMPACT = 'configs/compact_resnet20_1xb128_cifar10.py'
 
 
 @pytest.fixture(scope='module')
 def stages(tmp_path_factory, tiny_cifar, python, repo_root):
     work = tmp_path_factory.mktemp('work')
+    teacher_cfg = write_small_teacher_config(work, TEACHER)
     teacher_dir, joint_dir = str(work / 'teacher'), str(work / 'joint')
-    data = _data_options(tiny_cifar)
-    size = f'model.data_preprocessor.size={TEACHER_SIZE}'
-    _run(python, repo_root, 'train.py', 'configs/teacher_cifar10.py',
-         '--work-dir', teacher_dir, '--amp',
-         cfg_options=data + [size, 'train_cfg.max_epochs=1'])
-    joint_log = _run(
-        python, repo_root, 'train.py', 'configs/joint_cifar10.py',
-        '--work-dir', joint_dir, '--amp',
-        cfg_options=data + [
-            f'model.teacher_ckpt={teacher_dir}',
-            f'model.teacher.data_preprocessor.size={TEACHER_SIZE}',
-            'train_cfg.max_epochs=1'
-        ])
+    data = data_options(tiny_cifar)
+    teacher_log = run_tool(
+        python, repo_root, 'train.py', teacher_cfg, '--work-dir',
+        teacher_dir, '--amp',
+        cfg_options=data + ['train_cfg.max_epochs=1'])
+    teacher_opts = [f'model.teacher.cfg_path={teacher_cfg}',
+                    f'model.teacher_ckpt={teacher_dir}']
+    joint_log = run_tool(
+        python, repo_root, 'train.py', JOINT, '--work-dir', joint_dir,
+        '--amp', cfg_options=data + teacher_opts + ['train_cfg.max_epochs=1'])
     return dict(teacher=teacher_dir, joint=joint_dir, data=data,
-                joint_log=joint_log, python=python, repo_root=repo_root)
+                teacher_cfg=teacher_cfg, teacher_opts=teacher_opts,
+                teacher_log=teacher_log, joint_log=joint_log, python=python,
+                repo_root=repo_root)
 
 
 def test_teacher_checkpoint_is_a_full_classifier(stages):
@@ -70,11 +56,16 @@ def test_teacher_checkpoint_is_a_full_classifier(stages):
     keys = ckpt['state_dict'].keys()
     assert any(k.startswith('backbone.layers.8.') for k in keys)
     assert ckpt['state_dict']['head.fc.weight'].shape == (10, 1280)
+    # The model base's hook runs the teacher on NHWC tensors.
+    assert re.search(r'\(VERY_HIGH\s*\) ChannelsLastHook',
+                     stages['teacher_log'])
 
 
 def test_joint_logs_both_losses(stages):
     assert 'loss_cls:' in stages['joint_log']
     assert 'loss_soft:' in stages['joint_log']
+    # The teacher came from its stage-1 work dir (its last_checkpoint).
+    assert osp.join(stages['teacher'], 'epoch_1.pth') in stages['joint_log']
 
 
 def test_joint_checkpoint_holds_the_student_only(stages):
@@ -84,9 +75,8 @@ def test_joint_checkpoint_holds_the_student_only(stages):
     assert not any('teacher' in k for k in state)
     assert {k.split('.')[0] for k in state} == {'backbone', 'head'}
     # Loads as a plain ImageClassifier from the student config.
-    model = init_model(
-        osp.join(stages['repo_root'], 'configs', 'compact_cifar10.py'),
-        path, device='cpu')
+    model = init_model(osp.join(stages['repo_root'], COMPACT), path,
+                       device='cpu')
     assert type(model).__name__ == 'ImageClassifier'
     for key, value in model.state_dict().items():
         assert torch.equal(value, state[key]), key
@@ -94,11 +84,10 @@ def test_joint_checkpoint_holds_the_student_only(stages):
 
 def test_test_tool_evaluates_the_student(stages, tmp_path):
     out = tmp_path / 'metrics.pkl'
-    _run(stages['python'], stages['repo_root'], 'test.py',
-         'configs/compact_cifar10.py',
-         osp.join(stages['joint'], 'epoch_1.pth'), '--out', str(out),
-         '--out-item', 'metrics', '--work-dir', str(tmp_path),
-         cfg_options=stages['data'])
+    run_tool(stages['python'], stages['repo_root'], 'test.py', COMPACT,
+             osp.join(stages['joint'], 'epoch_1.pth'), '--out', str(out),
+             '--out-item', 'metrics', '--work-dir', str(tmp_path),
+             cfg_options=stages['data'])
     with open(out, 'rb') as f:
         metrics = pickle.load(f)
     # The saved student alone reproduces the joint run's own validation
@@ -110,85 +99,68 @@ def test_test_tool_evaluates_the_student(stages, tmp_path):
                                                      abs=1e-4)
 
 
-@pytest.mark.parametrize('stage,config', [
-    ('teacher', 'configs/teacher_cifar10.py'),
-    ('joint', 'configs/joint_cifar10.py'),
-])
-def test_resume_continues_training(stages, stage, config):
+@pytest.mark.parametrize('stage', ['teacher', 'joint'])
+def test_resume_continues_training(stages, stage, tmp_path):
+    # Resume a copy: the other tests keep the one-epoch work dirs.
+    work = str(tmp_path / stage)
+    shutil.copytree(stages[stage], work)
+    with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work, 'epoch_1.pth'))
     options = stages['data'] + ['train_cfg.max_epochs=2']
     if stage == 'teacher':
-        options.append(f'model.data_preprocessor.size={TEACHER_SIZE}')
+        config = stages['teacher_cfg']
     else:
-        options += [f'model.teacher_ckpt={stages["teacher"]}',
-                    f'model.teacher.data_preprocessor.size={TEACHER_SIZE}']
-    log = _run(stages['python'], stages['repo_root'], 'train.py', config,
-               '--work-dir', stages[stage], '--resume', '--amp',
-               cfg_options=options)
+        config, options = JOINT, options + stages['teacher_opts']
+    log = run_tool(stages['python'], stages['repo_root'], 'train.py', config,
+                   '--work-dir', work, '--resume', '--amp',
+                   cfg_options=options)
     assert 'resumed epoch: 1' in log
-    ckpt = torch.load(osp.join(stages[stage], 'epoch_2.pth'),
-                      weights_only=True)
+    ckpt = torch.load(osp.join(work, 'epoch_2.pth'), weights_only=True)
     assert ckpt['meta']['epoch'] == 2
-
-
-def assert_baseline_of(compact, joint):
-    """The baseline config is the joint student, same data and schedule."""
-    for key in ('backbone', 'neck', 'head', 'data_preprocessor'):
-        assert compact.model[key] == joint.model[key]
-    for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
-                'train_cfg'):
-        assert compact[key] == joint[key]
-
-
-def test_joint_config_inherits_the_teacher(repo_root):
-    teacher = Config.fromfile(osp.join(repo_root, 'configs',
-                                       'teacher_cifar10.py'))
-    joint = Config.fromfile(osp.join(repo_root, 'configs',
-                                     'joint_cifar10.py'))
-    compact = Config.fromfile(osp.join(repo_root, 'configs',
-                                       'compact_cifar10.py'))
-    assert joint.model.teacher == teacher.model
-    assert joint.train_dataloader.dataset.pipeline == \
-        teacher.train_dataloader.dataset.pipeline
-    assert joint.val_dataloader == teacher.val_dataloader
-    assert_baseline_of(compact, joint)
+    assert not osp.exists(osp.join(stages[stage], 'epoch_2.pth'))
 
 
 def test_cached_teacher_stage2(stages, tmp_path):
     """tools/cache_teacher.py, then joint training that replays the views."""
     cache = str(tmp_path / 'cache.npz')
-    teacher_opts = [f'model.teacher_ckpt={stages["teacher"]}',
-                    f'model.teacher.data_preprocessor.size={TEACHER_SIZE}']
-    log = _run(stages['python'], stages['repo_root'], 'cache_teacher.py',
-               'configs/joint_cifar10.py', '--views', '2', '--out', cache,
-               cfg_options=stages['data'] + teacher_opts)
+    log = run_tool(stages['python'], stages['repo_root'], 'cache_teacher.py',
+                   CACHED, '--views', '2', '--out', cache,
+                   cfg_options=stages['data'] + stages['teacher_opts'])
     assert '30 images x 2 views' in log
     data = np.load(cache)
     assert data['logits'].shape == (30, 2, 10)
     assert data['logits'].dtype == np.float16
-    log = _run(stages['python'], stages['repo_root'], 'train.py',
-               'configs/joint_cifar10_cached.py', '--work-dir',
-               str(tmp_path / 'cached'), '--amp',
-               cfg_options=stages['data'] + teacher_opts + [
-                   f'model.teacher_cache={cache}',
-                   f'train_dataloader.dataset.pipeline.0.cache_file={cache}',
-                   'train_cfg.max_epochs=1'
-               ])
+    assert data['views'].shape == (30, 2, 5)
+    assert data['views'].dtype == np.int16
+    cached_opts = stages['data'] + stages['teacher_opts'] + [
+        f'model.teacher_cache={cache}',
+        f'train_dataloader.dataset.pipeline.0.cache_file={cache}'
+    ]
+    log = run_tool(stages['python'], stages['repo_root'], 'train.py',
+                   CACHED, '--work-dir', str(tmp_path / 'cached'), '--amp',
+                   cfg_options=cached_opts + ['train_cfg.max_epochs=1'])
     assert 'loss_soft:' in log
-    # A cache of another teacher is refused before training starts.
-    other = stages['teacher'] + '_other'
-    os.makedirs(other, exist_ok=True)
-    # The resume test may have replaced epoch_1.pth by epoch_2.pth.
-    with open(osp.join(stages['teacher'], 'last_checkpoint')) as f:
-        ckpt = torch.load(f.read().strip(), weights_only=True)
+    # The cache of another teacher is refused when the model is built.
+    cfg = Config.fromfile(osp.join(stages['repo_root'], CACHED))
+    cfg.merge_from_dict({'model.teacher.cfg_path': stages['teacher_cfg'],
+                         'model.teacher_cache': cache})
+    ckpt = torch.load(osp.join(stages['teacher'], 'epoch_1.pth'),
+                      weights_only=True)
     ckpt['state_dict']['head.fc.bias'] += 1.0
-    torch.save(ckpt, osp.join(other, 'epoch_1.pth'))
-    with pytest.raises(AssertionError, match='built from another teacher'):
-        _run(stages['python'], stages['repo_root'], 'train.py',
-             'configs/joint_cifar10_cached.py', '--work-dir',
-             str(tmp_path / 'refused'),
-             cfg_options=stages['data'] + [
-                 f'model.teacher_ckpt={osp.join(other, "epoch_1.pth")}',
-                 f'model.teacher.data_preprocessor.size={TEACHER_SIZE}',
-                 f'model.teacher_cache={cache}',
-                 f'train_dataloader.dataset.pipeline.0.cache_file={cache}'
-             ])
+    other = str(tmp_path / 'other.pth')
+    torch.save(ckpt, other)
+    init_default_scope('mmpretrain')
+    model = dict(copy.deepcopy(cfg.model), teacher_ckpt=stages['teacher'],
+                 data_preprocessor=cfg.data_preprocessor)
+    assert MODELS.build(copy.deepcopy(model)).teacher_cache == cache
+    with pytest.raises(ValueError, match='built from another teacher'):
+        MODELS.build(dict(model, teacher_ckpt=other))
+
+
+def test_small_teacher_config_is_the_stage1_config(stages, repo_root):
+    """The 48 px config the tests train differs in the input size only."""
+    small = Config.fromfile(stages['teacher_cfg'])
+    full = Config.fromfile(osp.join(repo_root, 'configs', TEACHER))
+    assert small.model.data_preprocessor.size == TEACHER_SIZE
+    small.model.data_preprocessor.size = full.model.data_preprocessor.size
+    assert small.to_dict() == full.to_dict()

@@ -9,9 +9,10 @@
 #                    into data_root (needs internet).
 dataset_type = 'CIFAR10Folder'
 data_root = 'data/cifar10'
+num_classes = 10
 
 data_preprocessor = dict(
-    num_classes=10,
+    num_classes=num_classes,
     # RGB mean/std of the CIFAR-10 training set (both datasets yield RGB).
     mean=[125.307, 122.961, 113.8575],
     std=[51.5865, 50.847, 51.255],

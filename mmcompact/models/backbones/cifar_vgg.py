@@ -58,7 +58,13 @@ class CifarVGG(BaseBackbone):
     Args:
         widths (Sequence[int]): Channels of the three groups. Defaults to
             ``(32, 128, 128)``, half of airbench94's ``(64, 256, 256)``.
-        stem_channels (int): Channels of the 2x2 stem. Defaults to 24.
+        stem_channels (int): Channels of the stem. Defaults to 24.
+        stem_kernel_size (int): Kernel of the stem convolution (no
+            padding). Defaults to 2.
+        stem_stride (int): Stride of the stem convolution. Defaults to 1;
+            for larger inputs, e.g. ``stem_kernel_size=4, stem_stride=4``
+            turns a 96 px photo into a 24 px map of non-overlapping 4x4
+            patches, so the three groups run at CIFAR-like map sizes.
         out_indices (Sequence[int]): Groups whose outputs are returned.
             Defaults to ``(2, )``.
         channels_last (bool): Keep weights and activations in channels-last
@@ -74,6 +80,8 @@ class CifarVGG(BaseBackbone):
     def __init__(self,
                  widths: Sequence[int] = (32, 128, 128),
                  stem_channels: int = 24,
+                 stem_kernel_size: int = 2,
+                 stem_stride: int = 1,
                  out_indices: Sequence[int] = (2, ),
                  channels_last: bool = True,
                  norm_cfg: dict = dict(type='BN'),
@@ -90,7 +98,8 @@ class CifarVGG(BaseBackbone):
         self.out_indices = tuple(out_indices)
         self.channels_last = channels_last
         self.stem = nn.Sequential(
-            nn.Conv2d(3, stem_channels, 2, padding=0, bias=True),
+            nn.Conv2d(3, stem_channels, stem_kernel_size, stride=stem_stride,
+                      padding=0, bias=True),
             build_activation_layer(act_cfg))
         in_channels = stem_channels
         self.layers = nn.ModuleList()

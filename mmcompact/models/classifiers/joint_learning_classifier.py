@@ -1,16 +1,52 @@
 import os.path as osp
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmcompact.datasets.teacher_cache import (load_teacher_cache_meta,
-                                              teacher_fingerprint)
-from ..data_preprocessors import CropFlipClsDataPreprocessor
+from mmcompact.datasets.teacher_cache import load_teacher_cache_meta
+from ..data_preprocessors import RandomViewClsDataPreprocessor
+from ..utils import teacher_fingerprint
+
+
+def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
+                    ) -> Tuple[dict, str, Optional[str]]:
+    """The teacher's model config, checkpoint and stage-1 config path.
+
+    ``teacher=dict(cfg_path=CONFIG)`` takes the ``model`` of a stage-1
+    config (mmrazor's way of composing configs), and the checkpoint then
+    defaults to that config's default work dir, ``work_dirs/<config name>``,
+    where ``tools/train.py CONFIG`` leaves it. Any other dict is the model
+    config itself.
+
+    Args:
+        teacher (dict): ``dict(cfg_path=...)`` or a model config.
+        teacher_ckpt (str, optional): Checkpoint, stage-1 work dir or URL.
+
+    Returns:
+        tuple: Model config, checkpoint (or work dir), config path or None.
+    """
+    teacher = dict(teacher)
+    config = teacher.pop('cfg_path', None)
+    if config is not None:
+        if teacher:
+            raise ValueError('teacher=dict(cfg_path=...) takes no other '
+                             f'keys, got {sorted(teacher)}')
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'Teacher config "{config}" not found.')
+        teacher = Config.fromfile(config).model
+        if teacher_ckpt is None:
+            teacher_ckpt = osp.join(
+                'work_dirs', osp.splitext(osp.basename(config))[0])
+    if teacher_ckpt is None:
+        raise ValueError('teacher_ckpt is needed unless the teacher is '
+                         'given as dict(cfg_path=<stage-1 config>)')
+    return teacher, teacher_ckpt, config
 
 
 def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
@@ -56,17 +92,16 @@ class JointLearningClassifier(ImageClassifier):
 
     The teacher sees the student's augmented view: the student's batch is
     un-normalised with the student's ``data_preprocessor``, normalised with
-    the teacher's, and resized by it when it is a
-    ``ResizeClsDataPreprocessor`` (the teacher's stage-1 input size).
+    the teacher's, and resized by it when it has a ``resize`` method
+    (``RandomViewClsDataPreprocessor``: the teacher's stage-1 input size).
 
     Args:
         backbone (dict): Student backbone config.
-        teacher (dict): Teacher model config (the stage-1 config's
-            ``model``).
-        teacher_ckpt (str): Stage-1 checkpoint, or its work dir (resolved
-            through ``last_checkpoint``), or a URL.
-        teacher_config (str, optional): Stage-1 config path, only used to
-            tell the user which command produces a missing checkpoint.
+        teacher (dict): ``dict(cfg_path=<stage-1 config>)`` (its ``model``
+            is the teacher), or the teacher's model config itself.
+        teacher_ckpt (str, optional): Stage-1 checkpoint, or its work dir
+            (resolved through ``last_checkpoint``), or a URL. Defaults to
+            the stage-1 config's default work dir.
         hard_loss_weight (float): Weight of the student head's hard-label
             loss in the joint objective; the head config stays that of the
             student alone. Defaults to 1.0.
@@ -78,18 +113,18 @@ class JointLearningClassifier(ImageClassifier):
         data_preprocessor (dict, optional): Student data preprocessor.
         teacher_cache (str, optional): Teacher predictions stored per view by
             ``tools/cache_teacher.py``. When set, the training pipeline must
-            replay those views (``ReplayTeacherView``) and the teacher is
-            not run during training; a cache built from other teacher
-            weights or preprocessing is refused. Defaults to None (online
-            teacher).
+            pick those views (``ReplayTeacherView``), the student's
+            ``RandomViewClsDataPreprocessor`` replays them, and the teacher
+            is not run during training; a cache built from other teacher
+            weights or preprocessing, or with other views, is refused.
+            Defaults to None (online teacher).
         **kwargs: Passed to :class:`ImageClassifier`.
     """
 
     def __init__(self,
                  backbone: dict,
                  teacher: dict,
-                 teacher_ckpt: str,
-                 teacher_config: Optional[str] = None,
+                 teacher_ckpt: Optional[str] = None,
                  hard_loss_weight: float = 1.0,
                  distill_loss: dict = dict(
                      type='SoftTargetLoss', temperature=4.0, loss_weight=1.0),
@@ -106,8 +141,7 @@ class JointLearningClassifier(ImageClassifier):
             **kwargs)
         self.hard_loss_weight = float(hard_loss_weight)
         self.distill_loss = MODELS.build(distill_loss)
-        teacher_model = self.build_teacher(teacher, teacher_ckpt,
-                                           teacher_config)
+        teacher_model = self.build_teacher(teacher, teacher_ckpt)
         self._check_compatible(teacher_model)
         # Bypass nn.Module.__setattr__: not a submodule, see class doc.
         object.__setattr__(self, 'teacher', teacher_model)
@@ -121,32 +155,36 @@ class JointLearningClassifier(ImageClassifier):
                     'weights or input size/normalisation). Rebuild it: '
                     'python tools/cache_teacher.py <joint config>')
             pre = self.data_preprocessor
-            if isinstance(pre, CropFlipClsDataPreprocessor) and (
-                    pre.padding, pre.crop_size) != (
-                        meta['padding'], (meta['crop_size'], ) * 2):
-                # The preprocessor replays the stored views itself.
+            if not isinstance(pre, RandomViewClsDataPreprocessor) or \
+                    pre.view is None:
                 raise ValueError(
-                    f'Teacher cache "{teacher_cache}" holds views cropped '
-                    f'to {meta["crop_size"]} with padding {meta["padding"]}, '
-                    f'but the data_preprocessor crops to {pre.crop_size} '
-                    f'with padding {pre.padding}.')
+                    'teacher_cache is set, so the student must replay the '
+                    'stored views: its data_preprocessor must be a '
+                    'RandomViewClsDataPreprocessor with a view, got '
+                    f'{type(pre).__name__}.')
+            if pre.view != meta['view']:
+                raise ValueError(
+                    f'Teacher cache "{teacher_cache}" holds views drawn as '
+                    f'{meta["view"]}, but the data_preprocessor draws '
+                    f'{pre.view}. Rebuild the cache for this config.')
 
     @classmethod
-    def build_teacher(cls, teacher: dict, teacher_ckpt: str,
-                      teacher_config: Optional[str] = None) -> nn.Module:
+    def build_teacher(cls, teacher: dict,
+                      teacher_ckpt: Optional[str] = None) -> nn.Module:
         """Build the teacher, load its stage-1 weights strictly, freeze it.
 
         Args:
-            teacher (dict): Teacher model config.
-            teacher_ckpt (str): Checkpoint, stage-1 work dir or URL.
-            teacher_config (str, optional): Stage-1 config, for messages.
+            teacher (dict): ``dict(cfg_path=...)`` or the teacher's model
+                config (see :func:`resolve_teacher`).
+            teacher_ckpt (str, optional): Checkpoint, stage-1 work dir or
+                URL.
 
         Returns:
             nn.Module: The teacher in eval mode without gradients.
         """
+        teacher, teacher_ckpt, config = resolve_teacher(teacher, teacher_ckpt)
         model = MODELS.build(teacher)
-        cls._load_teacher(model,
-                          _resolve_checkpoint(teacher_ckpt, teacher_config))
+        cls._load_teacher(model, _resolve_checkpoint(teacher_ckpt, config))
         model.requires_grad_(False)
         return model.eval()
 
@@ -243,40 +281,16 @@ class JointLearningClassifier(ImageClassifier):
         losses['loss_cls'] = self.hard_loss_weight * losses.pop('loss')
         if self.teacher_cache is None:
             t_logits = self.teacher_logits(inputs)
-        elif all('teacher_logits' in s for s in data_samples):
-            self._check_view_replay(data_samples)
+        elif all('teacher_logits' in s and self.data_preprocessor.view_key
+                 in s for s in data_samples):
             t_logits = torch.stack([
                 torch.as_tensor(s.teacher_logits) for s in data_samples
             ]).to(cls_score.device)
         else:
             raise ValueError(
-                'teacher_cache is set but the batch has no teacher_logits: '
-                "the train pipeline needs ReplayTeacherView and PackInputs("
-                "algorithm_keys=['teacher_logits']).")
+                'teacher_cache is set but the batch has no teacher_logits '
+                'and views: the train pipeline needs ReplayTeacherView and '
+                "PackInputs(algorithm_keys=['teacher_logits', "
+                "'teacher_view']).")
         losses['loss_soft'] = self.distill_loss(cls_score, t_logits)
         return losses
-
-    def _check_view_replay(self, data_samples: List[DataSample]):
-        """Refuse a batch whose cached logits are not for the student's view.
-
-        The stored view is applied either by ``ReplayTeacherView`` (per
-        sample) or, with ``apply_view=False``, by a
-        ``CropFlipClsDataPreprocessor``; any other pairing silently trains
-        on views the logits were not computed for.
-        """
-        pre = self.data_preprocessor
-        batch_crop = isinstance(pre, CropFlipClsDataPreprocessor)
-        view_key = pre.view_key if batch_crop else 'teacher_view'
-        has_view = view_key in data_samples[0]
-        if batch_crop and not has_view:
-            raise ValueError(
-                'The data_preprocessor (CropFlipClsDataPreprocessor) would '
-                'crop the replayed views again: use ReplayTeacherView('
-                f"apply_view=False) and PackInputs(algorithm_keys=[..., "
-                f"'{view_key}']).")
-        if has_view and not batch_crop:
-            raise ValueError(
-                f'The batch carries stored views ("{view_key}") but the '
-                'data_preprocessor does not apply them: use '
-                'CropFlipClsDataPreprocessor, or ReplayTeacherView('
-                'apply_view=True).')

@@ -1,4 +1,5 @@
-from .crop_flip_cls_data_preprocessor import CropFlipClsDataPreprocessor
-from .resize_cls_data_preprocessor import ResizeClsDataPreprocessor
+from .random_view_cls_data_preprocessor import (VIEW_FIELDS,
+                                                RandomViewClsDataPreprocessor,
+                                                crop_views)
 
-__all__ = ['CropFlipClsDataPreprocessor', 'ResizeClsDataPreprocessor']
+__all__ = ['RandomViewClsDataPreprocessor', 'VIEW_FIELDS', 'crop_views']

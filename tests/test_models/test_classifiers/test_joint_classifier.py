@@ -1,5 +1,8 @@
 import copy
+import os
+import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -9,28 +12,19 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.models import JointLearningClassifier
+from mmcompact.datasets import save_teacher_cache
+from mmcompact.models import (JointLearningClassifier,
+                              RandomViewClsDataPreprocessor, resolve_teacher,
+                              teacher_fingerprint)
 
-STUDENT_PRE = dict(
-    num_classes=4, mean=[120.0, 110.0, 100.0], std=[50.0, 55.0, 60.0])
-TEACHER = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(
-        type='ResizeClsDataPreprocessor', size=40, num_classes=4,
-        mean=[127.0] * 3, std=[128.0] * 3),
-    backbone=dict(type='CifarResNet', depth=8),
-    neck=dict(type='GlobalAveragePooling'),
-    # Has Dropout, which must stay in eval mode.
-    head=dict(type='StackedLinearClsHead', num_classes=4, in_channels=64,
-              mid_channels=[32], dropout_rate=0.5))
+from ...conftest import STUDENT_PRE, TOY_TEACHER, write_config
 
 
 def _student_cfg(teacher_ckpt, **kwargs):
     cfg = dict(
         type='JointLearningClassifier',
-        teacher=copy.deepcopy(TEACHER),
+        teacher=copy.deepcopy(TOY_TEACHER),
         teacher_ckpt=teacher_ckpt,
-        teacher_config='configs/teacher_toy.py',
         data_preprocessor=STUDENT_PRE,
         backbone=dict(type='CifarResNet', depth=8),
         neck=dict(type='GlobalAveragePooling'),
@@ -42,14 +36,10 @@ def _student_cfg(teacher_ckpt, **kwargs):
     return cfg
 
 
-@pytest.fixture(scope='module')
-def teacher_ckpt(tmp_path_factory):
-    torch.manual_seed(0)
-    teacher = MODELS.build(copy.deepcopy(TEACHER))
-    teacher.init_weights()
-    path = tmp_path_factory.mktemp('teacher') / 'epoch_1.pth'
-    torch.save({'state_dict': teacher.state_dict(), 'meta': {}}, path)
-    return str(path)
+def _teacher_config(folder, name='teacher_toy.py'):
+    """A stage-1 config file whose ``model`` is :data:`TOY_TEACHER`."""
+    return write_config(osp.join(folder, name),
+                        f'model = {TOY_TEACHER!r}\n')
 
 
 def _batch(n=6, size=32, seed=0):
@@ -152,13 +142,172 @@ def test_predict_uses_the_student_only(teacher_ckpt):
         atol=1e-6)
 
 
+def test_gradient_only_to_student(teacher_ckpt):
+    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model.train()
+    # Even a teacher whose weights would take gradients gets none: the
+    # joint loss runs it without autograd.
+    model.teacher.requires_grad_(True)
+    inputs = model.data_preprocessor(_batch(), True)['inputs']
+    losses = model.loss(inputs, _batch()['data_samples'])
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    assert all(g is not None for g in grads.values())
+    assert grads['backbone.conv1.weight'].abs().sum() > 0
+    assert grads['head.fc.weight'].abs().sum() > 0
+    # The soft term alone also reaches the student.
+    model.zero_grad()
+    model.loss(inputs, _batch()['data_samples'])['loss_soft'].backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+
+
 def test_missing_teacher_checkpoint_says_run_stage1(tmp_path):
     with pytest.raises(FileNotFoundError,
-                       match=r'python tools/train.py configs/teacher_toy.py'):
+                       match=r'nope\.pth" does not exist\. Run stage 1 first'):
         MODELS.build(_student_cfg(str(tmp_path / 'nope.pth')))
     # A stage-1 work dir without last_checkpoint.
-    with pytest.raises(FileNotFoundError, match='Run stage 1 first'):
+    with pytest.raises(FileNotFoundError,
+                       match='no last_checkpoint.*Run stage 1 first'):
         MODELS.build(_student_cfg(str(tmp_path)))
+
+
+def test_teacher_from_its_stage1_config(teacher_ckpt, tmp_path):
+    config = _teacher_config(tmp_path)
+    model = MODELS.build(_student_cfg(
+        teacher_ckpt, teacher=dict(cfg_path=config)))
+    # The config's model, with the checkpoint's weights.
+    assert isinstance(model.teacher.data_preprocessor,
+                      RandomViewClsDataPreprocessor)
+    assert model.teacher.data_preprocessor.size == (40, 40)
+    assert model.teacher.head.num_classes == 4
+    ref = torch.load(teacher_ckpt, weights_only=True)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, ref[key]), key
+    teacher, ckpt, path = resolve_teacher(dict(cfg_path=config))
+    assert teacher == TOY_TEACHER and path == config
+    assert ckpt == osp.join('work_dirs', 'teacher_toy')
+    # A model dict is the teacher itself; an explicit checkpoint wins.
+    assert resolve_teacher(TOY_TEACHER, 'x.pth') == (
+        TOY_TEACHER, 'x.pth', None)
+    assert resolve_teacher(dict(cfg_path=config), 'x.pth')[1] == 'x.pth'
+
+
+def test_teacher_ckpt_defaults_to_the_config_work_dir(
+        teacher_ckpt, tmp_path, monkeypatch):
+    config = _teacher_config(tmp_path, 'teacher_toy_96px.py')
+    monkeypatch.chdir(tmp_path)
+    cfg = _student_cfg(None, teacher=dict(cfg_path=config))
+    # Not trained yet: the error names the work dir and the stage-1 command.
+    with pytest.raises(FileNotFoundError) as err:
+        MODELS.build(copy.deepcopy(cfg))
+    msg = str(err.value)
+    assert osp.join('work_dirs', 'teacher_toy_96px') in msg
+    assert f'python tools/train.py {config}' in msg
+    # Trained: the work dir's last_checkpoint is loaded.
+    work_dir = tmp_path / 'work_dirs' / 'teacher_toy_96px'
+    os.makedirs(work_dir)
+    (work_dir / 'last_checkpoint').write_text(teacher_ckpt)
+    model = MODELS.build(copy.deepcopy(cfg))
+    ref = torch.load(teacher_ckpt, weights_only=True)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, ref[key]), key
+
+
+def test_bad_teacher_arguments(teacher_ckpt, tmp_path):
+    config = _teacher_config(tmp_path)
+    with pytest.raises(ValueError, match=r"takes no other keys, got "
+                       r"\['data_preprocessor'\]"):
+        MODELS.build(_student_cfg(teacher_ckpt, teacher=dict(
+            cfg_path=config, data_preprocessor=dict(size=48))))
+    with pytest.raises(FileNotFoundError, match='Teacher config.*nope.py'):
+        MODELS.build(_student_cfg(
+            teacher_ckpt, teacher=dict(cfg_path=str(tmp_path / 'nope.py'))))
+    with pytest.raises(ValueError, match='teacher_ckpt is needed'):
+        MODELS.build(_student_cfg(None))
+
+
+PAD_CROP_PRE = dict(STUDENT_PRE, type='RandomViewClsDataPreprocessor',
+                    size=32, view=dict(type='PadCrop', crop_size=32,
+                                       padding=4))
+
+
+def _cache(path, teacher_ckpt, view=PAD_CROP_PRE['view']):
+    """A teacher cache of the toy teacher, views drawn as ``view``."""
+    teacher = MODELS.build(copy.deepcopy(TOY_TEACHER))
+    teacher.load_state_dict(
+        torch.load(teacher_ckpt, weights_only=True)['state_dict'])
+    view = MODELS.build(dict(PAD_CROP_PRE, view=view)).view
+    save_teacher_cache(
+        str(path), np.zeros((1, 2, 4), np.float32),
+        np.zeros((1, 2, 5), np.int64), ['x.png'],
+        dict(teacher=teacher_fingerprint(teacher), data='d',
+             teacher_ckpt=teacher_ckpt, view=view, image_shape=(32, 32),
+             teacher_size=(40, 40)))
+    return str(path)
+
+
+def _cached_batch(n=2):
+    samples = [DataSample().set_gt_label(i % 4) for i in range(n)]
+    logits = torch.zeros(n, 4)
+    logits[torch.arange(n), torch.arange(n) % 4] = 5.0
+    for sample, row in zip(samples, logits):
+        sample.set_field(row.numpy(), 'teacher_logits')
+        sample.set_field(np.array([0, 0, 32, 32, 0]), 'teacher_view')
+    return samples, logits
+
+
+def test_cache_must_match_the_student_views(teacher_ckpt, tmp_path):
+    cache = _cache(tmp_path / 'c.npz', teacher_ckpt)
+    with pytest.raises(ValueError, match=r"holds views drawn as .*'padding':"
+                       r" 4.*but the data_preprocessor draws .*'padding': 2"):
+        MODELS.build(_student_cfg(
+            teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
+                PAD_CROP_PRE, view=dict(PAD_CROP_PRE['view'], padding=2))))
+    with pytest.raises(ValueError, match='holds views drawn as'):
+        MODELS.build(_student_cfg(
+            teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
+                PAD_CROP_PRE, view=dict(type='ResizedCrop'))))
+    # The student must replay the stored views itself.
+    for pre in (STUDENT_PRE, dict(PAD_CROP_PRE, view=None)):
+        with pytest.raises(ValueError, match='must be a RandomViewCls'
+                           'DataPreprocessor with a view, got'):
+            MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=cache,
+                                      data_preprocessor=pre))
+    # Another view config of the same numbers is the same view.
+    model = MODELS.build(_student_cfg(
+        teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
+            PAD_CROP_PRE, view=dict(PAD_CROP_PRE['view'],
+                                    crop_size=[32, 32]))))
+    assert model.teacher_cache == cache
+
+
+def test_cached_logits_replace_the_teacher(teacher_ckpt, tmp_path):
+    cache = _cache(tmp_path / 'c.npz', teacher_ckpt)
+    model = MODELS.build(_student_cfg(
+        teacher_ckpt, teacher_cache=cache, data_preprocessor=PAD_CROP_PRE))
+
+    def no_teacher(*args, **kwargs):
+        raise AssertionError('the teacher ran although logits are cached')
+
+    model.teacher.forward = no_teacher
+    model.eval()
+    inputs = torch.randn(2, 3, 32, 32)
+    samples, cached = _cached_batch()
+    losses = model.loss(inputs, samples)
+    expected = model.distill_loss(model(inputs), cached)
+    assert losses['loss_soft'].item() == pytest.approx(expected.item(),
+                                                       rel=1e-5)
+    # A batch without the cached logits, or without the views they belong
+    # to, is refused.
+    for key in ('teacher_logits', 'teacher_view'):
+        samples, _ = _cached_batch()
+        for sample in samples:
+            sample.pop(key)
+        with pytest.raises(ValueError, match="ReplayTeacherView and "
+                           r"PackInputs\(algorithm_keys=\['teacher_logits', "
+                           r"'teacher_view'\]"):
+            model.loss(inputs, samples)
 
 
 def test_work_dir_resolves_last_checkpoint(teacher_ckpt, tmp_path):

@@ -1,5 +1,5 @@
-# Fine-tuning an ImageNet network on CIFAR-10 for 3 epochs: short warm-up
-# (the new head starts random), then cosine decay to 0.
+# Fine-tuning an ImageNet network for 6 epochs: short warm-up (the new head
+# starts random), then cosine decay to 0.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
@@ -8,11 +8,11 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=200),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=3,
+         end=100),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6,
          eta_min=0.0, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=6, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=64)

@@ -1,11 +1,9 @@
-# mmpretrain model-zoo ImageNet ResNet-50 with a new 10-class head, for
-# users with internet access (the checkpoint is fetched by URL).
+# mmpretrain model-zoo ImageNet ResNet-50 with a new head (leaf configs set
+# the class count), for users with internet access (the checkpoint is
+# fetched by URL).
 model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(
-        type='ResizeClsDataPreprocessor',
-        size=224,
-        num_classes=10,
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=False),
@@ -23,7 +21,7 @@ model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='LinearClsHead',
-        num_classes=10,
+        num_classes=1000,
         in_channels=2048,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, )),

@@ -1,0 +1,50 @@
+# Scene photos (class folders, MIT Indoor-67, Intel scenes): each image is
+# decoded once, resized (shorter side) and centre-cropped to a 128 px square
+# kept in memory -- the teacher's input size -- so that any photo size
+# stacks into one batch. Dataset bases (intel_scenes_bs64.py, mit67_bs64.py)
+# add the dataset itself, its root and its class count.
+image_size = 128
+
+# Students: random-resized crops + flips drawn on the batch (the views a
+# teacher cache stores), resized to the student's input size (leaf configs
+# set `size`); ImageNet statistics. The teacher model carries its own
+# normalisation.
+data_preprocessor = dict(
+    type='RandomViewClsDataPreprocessor',
+    size=image_size,
+    view=dict(type='ResizedCrop', scale=(0.25, 1.0)),
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=False)
+
+# The teacher's stage-1 augmentation, per sample (the same crop scale).
+train_pipeline = [
+    dict(type='RandomResizedCrop', scale=image_size, crop_ratio_range=(
+        0.25, 1.0)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='PackInputs')]
+
+train_dataloader = dict(
+    batch_size=64,
+    # No worker process: on a 2-core CPU the model already uses both cores
+    # and the in-memory pipeline is cheap.
+    num_workers=0,
+    persistent_workers=False,
+    pin_memory=False,
+    dataset=dict(image_size=image_size, pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=0,
+    persistent_workers=False,
+    pin_memory=False,
+    dataset=dict(image_size=image_size, test_mode=True,
+                 pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

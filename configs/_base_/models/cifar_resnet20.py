@@ -1,0 +1,12 @@
+# CIFAR ResNet-20 (He et al., 2016): 0.27 M parameters, 41 M MACs at 32 px.
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='CifarResNet', depth=20),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=10,
+        in_channels=64,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, )),
+)

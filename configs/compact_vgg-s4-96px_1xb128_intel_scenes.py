@@ -1,0 +1,18 @@
+# The compact scene student (CifarVGG with a stride-4 stem, 96 px) trained alone on
+# the labels: the baseline of joint learning, and the config that loads any
+# of its checkpoints (joint-learning checkpoints hold the student only).
+#   python tools/train.py configs/compact_vgg-s4-96px_1xb128_intel_scenes.py --amp
+_base_ = [
+    './_base_/models/cifar_vgg_s4.py',
+    './_base_/datasets/intel_scenes_bs64.py',
+    './_base_/schedules/scratch_sgd_60e.py',
+    './_base_/default_runtime.py',
+]
+model = dict(head=dict(num_classes={{_base_.num_classes}}))
+data_preprocessor = dict(size=96)
+# The pipeline only packs the in-memory images: views are drawn on the
+# stacked batch by the data_preprocessor.
+train_dataloader = dict(
+    batch_size=128,
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=[dict(type='PackInputs')]))

@@ -1,0 +1,21 @@
+# Stage 2 with cached teacher predictions: each sample replays one of its
+# stored crop/flip views with the teacher's logits for that view, cut out of
+# the batch by the data_preprocessor; the teacher is not run. First:
+#   python tools/cache_teacher.py configs/joint_effnet-lite0_resnet20_1xb128_cifar10_cached.py --views 8 --amp
+#   python tools/train.py configs/joint_effnet-lite0_resnet20_1xb128_cifar10_cached.py --amp
+_base_ = ['./joint_effnet-lite0_resnet20_1xb128_cifar10.py']
+
+teacher_cache = ('work_dirs/teacher_effnet-lite0-96px_1xb64_cifar10/'
+                 'teacher_cache_8v.npz')
+model = dict(teacher_cache=teacher_cache)
+data_preprocessor = dict(
+    type='RandomViewClsDataPreprocessor',
+    size=32,
+    view=dict(type='PadCrop', crop_size=32, padding=4))
+train_dataloader = dict(
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=[
+        dict(type='ReplayTeacherView', cache_file=teacher_cache),
+        dict(type='PackInputs',
+             algorithm_keys=['teacher_logits', 'teacher_view']),
+    ]))

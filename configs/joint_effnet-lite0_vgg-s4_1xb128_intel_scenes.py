@@ -1,0 +1,20 @@
+# Stage 2 for scenes: the compact student of
+# compact_vgg-s4-96px_1xb128_intel_scenes.py (its data, schedule
+# and runtime, inherited), trained jointly on the labels and the soft
+# targets of the stage-1 teacher, taken from its config (mmrazor's
+# `cfg_path`; checkpoint from that config's work dir).
+#   python tools/train.py configs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py --amp
+#   python tools/train.py configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes.py --amp
+# This config runs the teacher online on every batch; the *_cached.py config
+# replays stored predictions instead.
+_base_ = ['./compact_vgg-s4-96px_1xb128_intel_scenes.py']
+
+model = dict(
+    type='JointLearningClassifier',
+    teacher=dict(
+        cfg_path='{{fileDirname}}/'
+        'teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'),
+    hard_loss_weight=0.5,
+    distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
+                      loss_weight=0.5),
+)

@@ -1,0 +1,23 @@
+# Stage 2 on MIT Indoor-67 with cached teacher predictions (see
+# joint_effnet-lite0_vgg-s4_1xb128_intel_scenes_cached.py):
+#   python tools/train.py configs/teacher_effnet-lite0-f4-128px_1xb64_mit67.py --amp
+#   python tools/cache_teacher.py configs/joint_effnet-lite0_vgg-s4_1xb128_mit67_cached.py --views 16 --amp
+#   python tools/train.py configs/joint_effnet-lite0_vgg-s4_1xb128_mit67_cached.py --amp
+_base_ = ['./compact_vgg-s4-96px_1xb128_mit67.py']
+
+teacher_cache = ('work_dirs/teacher_effnet-lite0-f4-128px_1xb64_mit67/'
+                 'teacher_cache_16v.npz')
+model = dict(
+    type='JointLearningClassifier',
+    teacher=dict(
+        cfg_path='{{fileDirname}}/teacher_effnet-lite0-f4-128px_1xb64_mit67.py'),
+    hard_loss_weight=0.5,
+    distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
+                      loss_weight=0.5),
+    teacher_cache=teacher_cache)
+train_dataloader = dict(
+    dataset=dict(pipeline=[
+        dict(type='ReplayTeacherView', cache_file=teacher_cache),
+        dict(type='PackInputs',
+             algorithm_keys=['teacher_logits', 'teacher_view']),
+    ]))

@@ -1,0 +1,272 @@
+"""Every config parses, and the configs agree with each other.
+
+Joint configs train the student of their compact config (the student-alone
+baseline, which also loads their checkpoints); teachers resize the
+student's view to their own input size; the scene student is compact.
+"""
+import ast
+import functools
+import glob
+import os.path as osp
+import re
+
+import pytest
+import torch
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+import mmcompact  # noqa: F401
+from mmcompact.models import RandomViewClsDataPreprocessor, resolve_teacher
+
+from ..conftest import REPO_ROOT
+
+CONFIG_DIR = osp.join(REPO_ROOT, 'configs')
+CONFIGS = sorted(osp.basename(p)
+                 for p in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+JOINT = [n for n in CONFIGS if n.startswith('joint_')]
+TEACHERS = [n for n in CONFIGS if n.startswith('teacher_')]
+SCENE_JOINT = [n for n in JOINT if 'scenes' in n or 'mit67' in n]
+# The student fields of a joint config are those of its compact config.
+STUDENT_MODEL_KEYS = ('backbone', 'neck', 'head')
+STUDENT_KEYS = ('optim_wrapper', 'param_scheduler', 'train_cfg')
+NORMALISATION_KEYS = ('mean', 'std', 'to_rgb', 'num_classes')
+
+
+@functools.lru_cache()
+def _load(path):
+    """A parsed config, read once (the tests do not change it)."""
+    return Config.fromfile(path)
+
+
+def _cfg(name):
+    return _load(osp.join(CONFIG_DIR, name))
+
+
+def _bases(path):
+    """The files ``path`` inherits from, nearest first, recursively."""
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    bases = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                getattr(t, 'id', None) == '_base_' for t in node.targets):
+            value = ast.literal_eval(node.value)
+            bases += [value] if isinstance(value, str) else list(value)
+    out = []
+    for base in bases:
+        if '::' in base:  # another package's config, e.g. mmpretrain::
+            continue
+        base = osp.normpath(osp.join(osp.dirname(path), base))
+        out += [base] + _bases(base)
+    return out
+
+
+def _compact_of(name):
+    """The compact (student-alone) config a joint config inherits."""
+    compact = [b for b in _bases(osp.join(CONFIG_DIR, name))
+               if osp.basename(b).startswith('compact_')]
+    assert compact, f'{name} inherits no configs/compact_*.py'
+    return osp.basename(compact[0])
+
+
+def _teacher_cfg(joint):
+    path = joint.model.teacher.cfg_path
+    assert osp.dirname(path) == CONFIG_DIR
+    return _load(path)
+
+
+def _num_classes(cfg):
+    """Every ``num_classes`` value anywhere in a config."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == 'num_classes':
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                walk(item)
+
+    walk(cfg.to_dict())
+    return found
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_every_config_parses(name):
+    cfg = _cfg(name)
+    assert cfg.model.type in ('ImageClassifier', 'JointLearningClassifier')
+    assert cfg.train_dataloader.dataset.type and cfg.train_cfg.max_epochs
+
+
+def test_configs_are_found():
+    assert 'compact_resnet20_1xb128_cifar10.py' in CONFIGS
+    assert 'joint_effnet-lite0_resnet20_1xb128_cifar10_cached.py' in JOINT
+    assert 'teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py' in TEACHERS
+    assert len(SCENE_JOINT) >= 2
+
+
+def test_short_joint_name_is_the_resnet20_config():
+    assert _cfg('joint_cifar10.py').to_dict() == _cfg(
+        'joint_effnet-lite0_resnet20_1xb128_cifar10.py').to_dict()
+
+
+@pytest.mark.parametrize('name', JOINT)
+def test_joint_student_is_its_compact_config(name):
+    joint, compact = _cfg(name), _cfg(_compact_of(name))
+    assert joint.model.type == 'JointLearningClassifier'
+    assert compact.model.type == 'ImageClassifier'
+    for key in STUDENT_MODEL_KEYS:
+        assert joint.model[key] == compact.model[key], key
+    for key in STUDENT_KEYS:
+        assert joint[key] == compact[key], key
+    # The student's data_preprocessor is top-level (the runner passes it
+    # to the model), as in the compact config.
+    assert 'data_preprocessor' not in joint.model
+    if not joint.model.get('teacher_cache'):
+        assert joint.data_preprocessor == compact.data_preprocessor
+        assert joint.train_dataloader == compact.train_dataloader
+        return
+    # Cached: the same data, each sample replaying a stored view ...
+    loader = joint.train_dataloader.to_dict()
+    base = compact.train_dataloader.to_dict()
+    for cfg in (loader, base):
+        cfg['dataset'].pop('pipeline')
+        cfg.pop('collate_fn', None)
+    assert loader == base
+    replay, pack = joint.train_dataloader.dataset.pipeline
+    assert replay == dict(type='ReplayTeacherView',
+                          cache_file=joint.model.teacher_cache)
+    assert pack == dict(type='PackInputs',
+                        algorithm_keys=['teacher_logits', 'teacher_view'])
+    assert joint.train_dataloader.collate_fn.type == 'default_collate'
+    # ... cut out of the batch by the student's preprocessor, which draws
+    # the compact student's augmentation.
+    pre = joint.data_preprocessor
+    assert pre.type == 'RandomViewClsDataPreprocessor' and pre.view
+    for key in NORMALISATION_KEYS:
+        assert pre.get(key) == compact.data_preprocessor.get(key), key
+    if compact.data_preprocessor.get('type') == pre.type:
+        assert pre == compact.data_preprocessor
+    else:  # per-sample RandomCrop + RandomFlip in the compact pipeline
+        steps = {s.type: s for s in compact.train_dataloader.dataset.pipeline}
+        crop, flip = steps['RandomCrop'], steps['RandomFlip']
+        assert pre.view == dict(type='PadCrop', crop_size=crop.crop_size,
+                                padding=crop.padding)
+        assert pre.get('flip_prob', 0.5) == flip.prob
+        assert pre.size == crop.crop_size
+
+
+@pytest.mark.parametrize('name', JOINT)
+def test_joint_teacher_is_a_stage1_config(name):
+    joint = _cfg(name)
+    assert set(joint.model.teacher) == {'cfg_path'}
+    assert 'teacher_ckpt' not in joint.model
+    teacher_name = osp.basename(joint.model.teacher.cfg_path)
+    assert teacher_name in TEACHERS
+    teacher = _teacher_cfg(joint)
+    model, ckpt, _ = resolve_teacher(joint.model.teacher)
+    assert model == teacher.model
+    assert ckpt == osp.join('work_dirs', teacher_name[:-3])
+    assert teacher.model.head.num_classes == joint.model.head.num_classes
+    cache = joint.model.get('teacher_cache')
+    if cache:
+        # Where tools/cache_teacher.py writes it by default: the teacher's
+        # work dir, teacher_cache_<views>v.npz.
+        assert osp.dirname(cache) == ckpt
+        views = re.fullmatch(r'teacher_cache_(\d+)v\.npz',
+                             osp.basename(cache))
+        assert views, cache
+        with open(osp.join(CONFIG_DIR, name)) as f:
+            commands = re.findall(r'cache_teacher\.py .* --views (\d+)',
+                                  f.read())
+        assert set(commands) <= {views.group(1)}
+
+
+@pytest.mark.parametrize('name', TEACHERS)
+def test_teacher_resizes_to_its_input_size(name):
+    """Stage 2 brings the student's view to the teacher's input size."""
+    cfg = _cfg(name)
+    init_default_scope('mmpretrain')
+    pre = MODELS.build(dict(dict(type='ClsDataPreprocessor'),
+                            **cfg.model.data_preprocessor))
+    assert isinstance(pre, RandomViewClsDataPreprocessor)
+    # The teacher's own augmentation is in its pipeline, not here.
+    assert pre.view is None
+    if cfg.get('image_size'):
+        # Photos are stored at the teacher's input size.
+        assert pre.size == (cfg.image_size, cfg.image_size)
+        crop = cfg.train_dataloader.dataset.pipeline[0]
+        assert crop.type == 'RandomResizedCrop'
+        assert crop.scale == cfg.image_size
+    else:
+        assert pre.size in ((96, 96), (224, 224))
+
+
+@functools.lru_cache()
+def _complexity(config, student):
+    """``(MACs, params)`` of a config's (student) model at its input size."""
+    cfg = Config.fromfile(config)
+    model_cfg = cfg.model.to_dict()
+    if student:
+        model_cfg = dict(type='ImageClassifier',
+                         **{k: model_cfg[k] for k in STUDENT_MODEL_KEYS})
+        size = cfg.data_preprocessor.size
+    else:
+        size = model_cfg['data_preprocessor']['size']
+        model_cfg.pop('data_preprocessor')
+    init_default_scope('mmpretrain')
+    model = MODELS.build(model_cfg).eval()
+    with torch.no_grad():
+        info = get_model_complexity_info(
+            model, inputs=torch.randn(1, 3, size, size), show_table=False,
+            show_arch=False)
+    return size, info['flops'], info['params']
+
+
+@pytest.mark.parametrize('name', SCENE_JOINT)
+def test_scene_student_is_compact(name):
+    joint = _cfg(name)
+    s_size, s_macs, s_params = _complexity(
+        osp.join(CONFIG_DIR, name), student=True)
+    t_size, t_macs, t_params = _complexity(
+        joint.model.teacher.cfg_path, student=False)
+    assert (s_size, t_size) == (96, 128)
+    assert s_macs <= t_macs / 10
+    assert s_params <= 1.5e6 < t_params
+    # The student's views are the teacher's stage-1 crops.
+    teacher = _teacher_cfg(joint)
+    crop = teacher.train_dataloader.dataset.pipeline[0]
+    assert joint.data_preprocessor.view.scale == crop.crop_ratio_range
+
+
+INTEL = [n for n in CONFIGS if n.endswith('_intel_scenes.py')
+         or n.endswith('_intel_scenes_cached.py')]
+
+
+@pytest.mark.parametrize('name', INTEL)
+def test_data_root_and_num_classes_from_the_environment(name, monkeypatch):
+    path = osp.join(CONFIG_DIR, name)
+    monkeypatch.delenv('DATA_ROOT', raising=False)
+    monkeypatch.delenv('NUM_CLASSES', raising=False)
+    default = Config.fromfile(path)
+    monkeypatch.setenv('DATA_ROOT', '/data/my_scenes')
+    monkeypatch.setenv('NUM_CLASSES', '8')
+    cfg = Config.fromfile(path)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert default[loader].dataset.data_root == 'data/intel_scenes'
+        assert cfg[loader].dataset.data_root == '/data/my_scenes'
+        assert cfg[loader].dataset.num_classes == 8
+    assert set(_num_classes(default)) == {6}
+    found = _num_classes(cfg)
+    assert set(found) == {8} and len(found) >= 4
+    assert cfg.model.head.num_classes == 8
+    if cfg.model.type == 'JointLearningClassifier':
+        # The teacher's config reads the same variables.
+        teacher = Config.fromfile(cfg.model.teacher.cfg_path)
+        assert set(_num_classes(teacher)) == {8}
+        assert teacher.train_dataloader.dataset.data_root == \
+            '/data/my_scenes'

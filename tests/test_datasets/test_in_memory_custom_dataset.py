@@ -1,0 +1,118 @@
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmpretrain.registry import DATASETS
+from PIL import Image
+
+import mmcompact  # noqa: F401
+from mmcompact.datasets import InMemoryCustomDataset
+
+RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
+
+
+def _stripes(height, width, vertical):
+    """Red, green, blue bands of 1/8, 3/4, 1/8 of the longer side.
+
+    A centre square of a 2:1 image keeps green only; a squashing resize
+    would keep red and blue too.
+    """
+    img = np.zeros((height, width, 3), np.uint8)
+    img[...] = GREEN
+    if vertical:  # bands along the width
+        img[:, :width // 8] = RED
+        img[:, width - width // 8:] = BLUE
+    else:
+        img[:height // 8] = RED
+        img[height - height // 8:] = BLUE
+    return img
+
+
+def _save(path, img, **kwargs):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    Image.fromarray(img).save(path, **kwargs)
+
+
+def _build(root, **kwargs):
+    return DATASETS.build(dict(type='InMemoryCustomDataset', data_root=root,
+                               pipeline=[], **kwargs))
+
+
+def _images(ds):
+    return {osp.relpath(ds.get_data_info(i)['img_path'], ds.data_root):
+            ds.get_data_info(i)['img'] for i in range(len(ds))}
+
+
+def test_image_size_makes_centre_squares(tmp_path):
+    # Wide JPEG (quality 100: bands stay clean) and tall PNG.
+    _save(str(tmp_path / 'a' / 'wide.jpg'), _stripes(40, 80, True),
+          quality=100)
+    _save(str(tmp_path / 'a' / 'tall.png'), _stripes(64, 32, False))
+    # Smaller than image_size: enlarged.
+    _save(str(tmp_path / 'b' / 'small.png'), _stripes(10, 20, True))
+    ds = _build(str(tmp_path), image_size=16)
+    images = _images(ds)
+    assert len(images) == 3
+    for name, img in images.items():
+        assert img.shape == (16, 16, 3) and img.dtype == np.uint8, name
+        assert img.flags['C_CONTIGUOUS']
+        # Only the green middle band is left (the crop is centred).
+        assert np.abs(img.astype(int) - GREEN).max() <= 12, name
+    info = ds.get_data_info(0)
+    assert info['img_shape'] == info['ori_shape'] == (16, 16)
+    # Without image_size, images keep their own size.
+    sizes = {k: v.shape for k, v in _images(_build(str(tmp_path))).items()}
+    assert sizes == {'a/wide.jpg': (40, 80, 3), 'a/tall.png': (64, 32, 3),
+                     'b/small.png': (10, 20, 3)}
+
+
+def test_other_image_modes_load_as_8_bit_rgb(tmp_path):
+    gray = np.full((12, 10), 77, np.uint8)
+    _save(str(tmp_path / 'a' / 'gray.png'), gray)
+    rgba = np.zeros((12, 10, 4), np.uint8)
+    rgba[...] = (200, 100, 30, 50)
+    _save(str(tmp_path / 'a' / 'rgba.png'), rgba)
+    # 16-bit grayscale (PIL) and 16-bit colour (OpenCV writes BGR).
+    _save(str(tmp_path / 'b' / 'gray16.png'),
+          np.full((12, 10), 0x8000, np.uint16))
+    bgr16 = np.zeros((12, 10, 3), np.uint16)
+    bgr16[...] = (0x1000, 0x0000, 0xFF00)
+    cv2.imwrite(str(tmp_path / 'b' / 'rgb16.png'), bgr16)
+    Image.new('CMYK', (10, 12), (0, 255, 255, 0)).save(
+        str(tmp_path / 'b' / 'cmyk.jpg'), quality=100)
+    images = _images(_build(str(tmp_path)))
+    for name, img in images.items():
+        assert img.shape == (12, 10, 3) and img.dtype == np.uint8, name
+    assert (images['a/gray.png'] == 77).all()
+    assert (images['a/rgba.png'] == (200, 100, 30)).all()
+    assert (images['b/gray16.png'] == 128).all()
+    assert (images['b/rgb16.png'] == (255, 0, 16)).all()
+    assert np.abs(images['b/cmyk.jpg'].astype(int) - RED).max() <= 3
+    # channel_order='bgr' as LoadImageFromFile.
+    bgr = _images(_build(str(tmp_path), channel_order='bgr'))
+    assert (bgr['a/rgba.png'] == (30, 100, 200)).all()
+
+
+def test_num_classes_mismatch_names_both_numbers(tmp_path):
+    for name in ('cat', 'dog', 'fox'):
+        _save(str(tmp_path / 'train' / name / '0.png'),
+              np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"has 3 classes \('cat', 'dog', "
+                       r"'fox'\), but num_classes=4\. Set NUM_CLASSES"):
+        _build(str(tmp_path), data_prefix='train', num_classes=4)
+    assert len(_build(str(tmp_path), data_prefix='train',
+                      num_classes=3)) == 3
+
+
+def test_bad_files_and_settings_are_refused(tmp_path):
+    _save(str(tmp_path / 'a' / 'good.png'), np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / 'a' / 'broken.jpg').write_bytes(b'not a jpeg at all')
+    with pytest.raises(ValueError,
+                       match=r'Cannot decode image ".*a/broken\.jpg"'):
+        _build(str(tmp_path))
+    with pytest.raises(ValueError, match='image_size must be >= 1'):
+        InMemoryCustomDataset(data_root=str(tmp_path), image_size=0)
+    with pytest.raises(ValueError, match='channel_order'):
+        InMemoryCustomDataset(data_root=str(tmp_path), channel_order='rgba')
