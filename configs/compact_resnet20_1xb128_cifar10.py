@@ -6,7 +6,7 @@
 _base_ = [
     './_base_/models/cifar_resnet20.py',
     './_base_/datasets/cifar10_bs128.py',
-    './_base_/schedules/cifar10_scratch_sgd_20e.py',
+    './_base_/schedules/scratch_sgd_20e.py',
     './_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes={{_base_.num_classes}}))

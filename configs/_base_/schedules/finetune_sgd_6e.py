@@ -1,18 +1,11 @@
-# Fine-tuning an ImageNet network for 6 epochs: short warm-up (the new head
-# starts random), then cosine decay to 0.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-5,
-        nesterov=True),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
+# finetune_sgd_3e.py for 6 epochs, with a 100-step warm-up (scene sets have
+# ~140 steps per epoch at batch 64).
+_base_ = ['./finetune_sgd_3e.py']
+
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=100),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=6,
          eta_min=0.0, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=6, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=64)
+train_cfg = dict(max_epochs=6)

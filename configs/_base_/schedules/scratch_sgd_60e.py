@@ -1,17 +1,10 @@
-# Training a compact student from scratch: SGD + nesterov, one warm-up
-# epoch, cosine decay to 0 over 60 epochs, at batch 128.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
+# scratch_sgd_20e.py over 60 epochs, validating every 5.
+_base_ = ['./scratch_sgd_20e.py']
+
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=60,
          eta_min=0.0, convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=60, val_interval=5)
-val_cfg = dict()
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=128)
+train_cfg = dict(max_epochs=60, val_interval=5)

@@ -1,4 +1,4 @@
-# Compact CIFAR student from scratch: SGD + nesterov, one warm-up epoch,
+# Compact student from scratch: SGD + nesterov, one warm-up epoch,
 # cosine to 0 over 20 epochs, at batch 128 (~1 min/epoch on 2 CPU cores for
 # ResNet-20).
 optim_wrapper = dict(
