@@ -51,6 +51,7 @@ sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
 from mmcompact.datasets import save_teacher_cache  # noqa: E402
 from mmcompact.models import resolve_teacher, teacher_fingerprint  # noqa
+from mmcompact.utils import model_config  # noqa: E402
 
 
 def parse_args():
@@ -178,17 +179,10 @@ def latency_ms(model, shape, threads, iters):
     return sec * 1e3
 
 
-def student_preprocessor(cfg):
-    """The student's data_preprocessor config, as the runner finds it."""
-    return copy.deepcopy(cfg.model.get('data_preprocessor')
-                         or cfg.get('data_preprocessor'))
-
-
 def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     """All measured variants, built once and stepped in turn."""
     batch_size = cfg.train_dataloader.batch_size
-    joint_cfg = copy.deepcopy(cfg.model)
-    joint_cfg.setdefault('data_preprocessor', student_preprocessor(cfg))
+    joint_cfg = model_config(cfg)
     if teacher_ckpt is None:
         teacher_model, _, _ = resolve_teacher(cfg.model.teacher)
         teacher = MODELS.build(copy.deepcopy(teacher_model))
@@ -225,7 +219,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
                  for i in infos]
     # Views drawn as the cache tool draws them: by the cached student's
     # preprocessor.
-    view_pre = MODELS.build(student_preprocessor(cached_cfg))
+    view_pre = MODELS.build(model_config(cached_cfg).data_preprocessor)
     height, width = infos[0]['img'].shape[:2]
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -249,9 +243,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
         raise ValueError('The cached config\'s train pipeline has no '
                          'ReplayTeacherView.')
     replay[0].cache_file = cache_file
-    cached_model = copy.deepcopy(cached_cfg.model)
-    cached_model.setdefault('data_preprocessor',
-                            student_preprocessor(cached_cfg))
+    cached_model = model_config(cached_cfg)
     cached_model.update(teacher_ckpt=joint_cfg.teacher_ckpt,
                         teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
@@ -367,7 +359,7 @@ def main():
     cfg.train_dataloader.dataset.indices = subset  # decode only these
     student_cfg = dict(
         type='ImageClassifier',
-        data_preprocessor=student_preprocessor(cfg),
+        data_preprocessor=model_config(cfg).data_preprocessor,
         **{k: cfg.model[k] for k in ('backbone', 'neck', 'head')})
     batch_size = cfg.train_dataloader.batch_size
 

@@ -28,6 +28,7 @@ from mmcompact.datasets import dataset_fingerprint, save_teacher_cache
 from mmcompact.models import (JointLearningClassifier,
                               RandomViewClsDataPreprocessor, crop_views,
                               resolve_teacher, teacher_fingerprint)
+from mmcompact.utils import model_config
 
 
 def parse_args():
@@ -68,8 +69,7 @@ def main():
     init_default_scope('mmpretrain')
     if args.views < 1:
         raise ValueError(f'--views must be >= 1, got {args.views}')
-    pre_cfg = dict(cfg.model.get('data_preprocessor') or cfg.get(
-        'data_preprocessor') or {})
+    pre_cfg = dict(model_config(cfg).get('data_preprocessor') or {})
     # No type: ClsDataPreprocessor, as ImageClassifier builds it.
     pre_cfg.setdefault('type', 'ClsDataPreprocessor')
     student_pre = MODELS.build(pre_cfg)

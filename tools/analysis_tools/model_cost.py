@@ -26,6 +26,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
+from mmcompact.utils import model_config
 
 
 def parse_args():
@@ -64,10 +65,7 @@ def main():
     models = []
     for i, path in enumerate(args.configs):
         cfg = Config.fromfile(path)
-        model_cfg = cfg.model
-        if 'data_preprocessor' not in model_cfg and cfg.get(
-                'data_preprocessor'):
-            model_cfg.data_preprocessor = cfg.data_preprocessor
+        model_cfg = model_config(cfg)
         model_cfg.pop('init_cfg', None)
         model_cfg.backbone.pop('init_cfg', None)
         model = MODELS.build(model_cfg).eval()

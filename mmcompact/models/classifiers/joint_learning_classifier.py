@@ -11,6 +11,7 @@ from mmpretrain.structures import DataSample
 
 from mmcompact.datasets.teacher_cache import load_teacher_cache_meta
 from ..data_preprocessors import RandomViewClsDataPreprocessor
+from mmcompact.utils import model_config
 from ..utils import teacher_fingerprint
 
 
@@ -39,7 +40,7 @@ def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
                              f'keys, got {sorted(teacher)}')
         if not osp.isfile(config):
             raise FileNotFoundError(f'Teacher config "{config}" not found.')
-        teacher = Config.fromfile(config).model
+        teacher = model_config(Config.fromfile(config))
         if teacher_ckpt is None:
             teacher_ckpt = osp.join(
                 'work_dirs', osp.splitext(osp.basename(config))[0])
