@@ -33,8 +33,16 @@ def parse_requirements(fname):
 def add_mim_extension():
     """Expose ``configs`` and ``tools`` inside the package for ``mim``.
 
-    Editable installs (``develop``/``editable_wheel``) get symlinks, so edits
-    in the checkout are seen at once; wheels and sdists get copies.
+    Wheels and sdists get copies in ``mmcompact/.mim``, so a regular
+    install (``pip install .``, ``mim install .``) has
+    ``<site-packages>/mmcompact/.mim/tools/train.py``, the script that
+    ``mim train mmcompact`` runs (``tests/test_tools/test_mim.py``).
+    Editable installs (``develop``/``editable_wheel``) get symlinks in the
+    checkout's ``mmcompact/.mim``, so edits are seen at once; mim does not
+    look there: it takes ``<location of the distribution>/mmcompact``,
+    which for a PEP 660 editable install (setuptools >= 64) is
+    ``site-packages/mmcompact``, a folder such an install does not create
+    (the package stays in the checkout, found through an import hook).
     """
     if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
         mode = 'symlink'
@@ -72,15 +80,21 @@ if __name__ == '__main__':
         keywords='computer vision, image classification, knowledge '
         'distillation, compact CNN, transfer learning',
         packages=find_packages(exclude=('configs', 'tools', 'tests',
-                                        'benchmarks', 'docs')),
+                                        'tests.*', 'benchmarks', 'docs',
+                                        'demo')),
         include_package_data=True,
         package_data={'mmcompact': ['.mim/configs/**/*.py',
                                     '.mim/configs/**/*.txt',
-                                    '.mim/tools/*.py', '.mim/tools/*.sh']},
-        python_requires='>=3.8',
+                                    '.mim/tools/**/*.py',
+                                    '.mim/tools/**/*.sh']},
+        python_requires='>=3.9',
         license='Apache License 2.0',
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
-            'tests': parse_requirements('requirements/tests.txt'),
+            'deploy': parse_requirements('requirements/deploy.txt'),
+            'tensorboard': parse_requirements('requirements/tensorboard.txt'),
+            # The tests cover the deploy tools too.
+            'tests': parse_requirements('requirements/tests.txt') +
+            parse_requirements('requirements/deploy.txt'),
         },
         zip_safe=False)

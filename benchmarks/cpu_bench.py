@@ -13,9 +13,18 @@ says how noisy each ratio was:
   PyTorch loop on the same model and the same images held as one uint8
   tensor (crop/flip on the batch), each in fp32 and in bf16 autocast, and
   the toolbox with one data worker process instead of the config's setting;
-* a stage-2 step with the online teacher, and with cached teacher
-  predictions (the cached config's pipeline, ``ReplayTeacherView``), vs a
-  student-alone step;
+* the same toolbox step in ``channels_last`` (the configs'
+  ``ChannelsLastHook``: NHWC weights and preprocessed batches), and with
+  ``--compile`` also under ``torch.compile`` as mmengine's ``compile=True``
+  applies it (``train_step``);
+* a stage-2 step with the online teacher (BatchNorm folded, the classifier's
+  default), and with cached teacher predictions (the cached config's
+  pipeline, ``ReplayTeacherView``), vs a student-alone step;
+* stage-1 teacher fine-tuning (the teacher's own config and data
+  pipeline), NCHW vs ``channels_last``;
+* the cache tool's inner step (crop the views, normalise, teacher forward
+  in bf16) as it ran before, NCHW with BatchNorm, vs now: BatchNorm folded
+  and ``channels_last`` (and ``torch.compile`` with ``--compile``);
 * batch-1 CPU latency of the student and the teacher with 1 and 2 threads.
 
 Usage::
@@ -35,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -49,9 +59,11 @@ from mmpretrain.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
-from mmcompact.datasets import save_teacher_cache  # noqa: E402
-from mmcompact.models import resolve_teacher, teacher_fingerprint  # noqa
-from mmcompact.utils import model_config  # noqa: E402
+from mmcompact.engine import ChannelsLastHook  # noqa: E402
+from mmcompact.models import (JointLearningClassifier, crop_views,  # noqa
+                              fuse_frozen_bn, resolve_teacher,
+                              teacher_fingerprint)
+from mmcompact.utils import model_config, save_teacher_cache  # noqa: E402
 
 
 def parse_args():
@@ -79,27 +91,51 @@ def parse_args():
     parser.add_argument('--images', type=int, default=None,
                         help='training images decoded and sampled from '
                         '(default 2048 short, 8192 full)')
+    parser.add_argument('--compile', action='store_true',
+                        help='add the torch.compile variants (student '
+                        'training step and cache step); their compilation '
+                        'happens in the warm-up calls and is reported '
+                        'separately')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of --config (and of the '
                         'cached config), as in tools/train.py')
     return parser.parse_args()
 
 
-# The order of the variants within a round: the two sides of the toolbox /
-# bare and the cached / alone ratios run back to back.
+# The order of the variants within a round: the two sides of every ratio
+# run back to back.
 ROUND_ORDER = [('toolbox', False), ('bare', False), ('bare', True),
-               ('toolbox', True), ('cached', True), ('online', True),
-               ('toolbox_1worker', True)]
+               ('toolbox', True), ('toolbox_cl', True), ('cached', True),
+               ('online', True), ('toolbox_1worker', True),
+               ('teacher_train', True), ('teacher_train_cl', True),
+               ('cache_before', True), ('cache_now', True)]
+COMPILE_ORDER = [('toolbox_cl_compile', True), ('cache_now_compile', True)]
 # Ratio rows: (name, numerator, denominator) of *seconds per step*.
 RATIOS = [
     ('toolbox / bare, fp32', ('bare', False), ('toolbox', False)),
     ('toolbox / bare, bf16', ('bare', True), ('toolbox', True)),
+    ('toolbox channels_last / bare NCHW, bf16', ('bare', True),
+     ('toolbox_cl', True)),
     ('bf16 / fp32, toolbox', ('toolbox', False), ('toolbox', True)),
     ('stage 2, online teacher / student alone, step time (bf16)',
      ('online', True), ('toolbox', True)),
     ('stage 2, cached teacher / student alone, step time (bf16)',
      ('cached', True), ('toolbox', True)),
+    ('teacher fine-tuning, channels_last / NCHW', ('teacher_train', True),
+     ('teacher_train_cl', True)),
+    ('cache views/s, now / before', ('cache_before', True),
+     ('cache_now', True)),
 ]
+COMPILE_RATIOS = [
+    ('toolbox channels_last + compile / bare NCHW, bf16', ('bare', True),
+     ('toolbox_cl_compile', True)),
+    ('cache views/s, now + compile / before', ('cache_before', True),
+     ('cache_now_compile', True)),
+]
+# Slow variants run fewer iterations per round than --iters.
+ITERS_DIVISOR = {('teacher_train', True): 10, ('teacher_train_cl', True): 10,
+                 ('cache_before', True): 4, ('cache_now', True): 4,
+                 ('cache_now_compile', True): 4}
 
 
 def timed(fn, iters):
@@ -137,37 +173,62 @@ class ToolboxStep:
 
 
 class BareStep:
-    """Plain PyTorch: uint8 images in one tensor, crop/flip on the batch."""
+    """Plain PyTorch: uint8 images in one tensor, views cut on the batch.
 
-    def __init__(self, model, images, labels, batch_size, amp, mean, std):
+    The views are drawn and cut by the same code as the toolbox's
+    preprocessor (``sample_views`` + :func:`crop_views`), so the ratio
+    measures the toolbox around it, not two different crops.
+    """
+
+    def __init__(self, model, images, labels, batch_size, amp, view_pre):
         self.model, self.amp = model, amp
         self.images, self.labels = images, labels
         self.batch_size = batch_size
-        self.mean, self.std = mean, std
-        self.span = torch.arange(32)
-        self.batch_idx = torch.arange(batch_size)[:, None, None, None]
-        self.channel_idx = torch.arange(3)[None, :, None, None]
+        self.pre = view_pre
         self.optim = torch.optim.SGD(
             model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4,
             nesterov=True)
 
     def __call__(self):
         idx = torch.randint(0, len(self.images), (self.batch_size, ))
-        x = F.pad(self.images[idx].float(), (4, 4, 4, 4))
-        # A crop offset per sample, as the toolbox's RandomCrop draws it.
-        dy, dx = torch.randint(0, 9, (2, self.batch_size, 1))
-        rows = (dy + self.span)[:, None, :, None]
-        cols = (dx + self.span)[:, None, None, :]
-        x = x[self.batch_idx, self.channel_idx, rows, cols]
-        flip = torch.rand(self.batch_size) < 0.5
-        x = torch.where(flip[:, None, None, None], x.flip(3), x)
-        x = (x - self.mean) / self.std
+        imgs = self.images[idx]
+        views = self.pre.sample_views(len(idx), *imgs.shape[-2:])
+        x = crop_views(imgs, views, self.pre.size).float()
+        x = (x - self.pre.mean) / self.pre.std
         with torch.autocast('cpu', dtype=torch.bfloat16, enabled=self.amp):
             logits = self.model(x)
         loss = F.cross_entropy(logits.float(), self.labels[idx])
         self.optim.zero_grad(set_to_none=True)
         loss.backward()
         self.optim.step()
+
+
+class CacheStep:
+    """The cache tool's inner step on one batch of stored views."""
+
+    def __init__(self, teacher, images, batch_size, view_pre, nhwc=False,
+                 compile_model=False):
+        self.teacher = teacher
+        self.forward = torch.compile(teacher) if compile_model else teacher
+        self.nhwc = nhwc
+        self.size = getattr(teacher.data_preprocessor, 'size',
+                            tuple(images.shape[-2:]))
+        self.images, self.batch_size = images, batch_size
+        self.view_pre = view_pre
+
+    @torch.no_grad()
+    def __call__(self):
+        idx = torch.randint(0, len(self.images), (self.batch_size, ))
+        imgs = self.images[idx]
+        views = self.view_pre.sample_views(len(idx), *imgs.shape[-2:])
+        # The teacher sees each box at its own input size.
+        data = self.teacher.data_preprocessor(
+            {'inputs': crop_views(imgs, views, self.size)}, False)
+        x = data['inputs']
+        if self.nhwc:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            self.forward(x, mode='tensor')
 
 
 def latency_ms(model, shape, threads, iters):
@@ -179,12 +240,19 @@ def latency_ms(model, shape, threads, iters):
     return sec * 1e3
 
 
-def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
+def channels_last(model):
+    """``model`` as the configs' ``ChannelsLastHook`` leaves it."""
+    ChannelsLastHook().before_run(SimpleNamespace(model=model))
+    return model
+
+
+def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
+                compile_model=False):
     """All measured variants, built once and stepped in turn."""
     batch_size = cfg.train_dataloader.batch_size
     joint_cfg = model_config(cfg)
+    teacher_model, _, teacher_config = resolve_teacher(cfg.model.teacher)
     if teacher_ckpt is None:
-        teacher_model, _, _ = resolve_teacher(cfg.model.teacher)
         teacher = MODELS.build(copy.deepcopy(teacher_model))
         torch.save({'state_dict': teacher.state_dict()},
                    osp.join(tmp, 't.pth'))
@@ -196,6 +264,15 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     for amp in (False, True):
         model = MODELS.build(copy.deepcopy(student_cfg)).train()
         steps[('toolbox', amp)] = ToolboxStep(model, cfg, amp)
+    steps[('toolbox_cl', True)] = ToolboxStep(
+        channels_last(MODELS.build(copy.deepcopy(student_cfg)).train()),
+        cfg, True)
+    if compile_model:
+        model = channels_last(
+            MODELS.build(copy.deepcopy(student_cfg)).train())
+        # What mmengine's Runner does for ``compile=True``.
+        model.train_step = torch.compile(model.train_step)
+        steps[('toolbox_cl_compile', True)] = ToolboxStep(model, cfg, True)
     # The config's worker setting against one worker process.
     steps[('toolbox_1worker', True)] = ToolboxStep(
         MODELS.build(copy.deepcopy(student_cfg)).train(), cfg, True,
@@ -205,21 +282,48 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     images = torch.stack(
         [torch.from_numpy(i['img']).permute(2, 0, 1) for i in infos])
     labels = torch.tensor([i['gt_label'] for i in infos])
-    pre = steps[('toolbox', False)].model.data_preprocessor
+    # Views drawn as the toolbox and the cache tool draw them: by the
+    # cached student's preprocessor.
+    view_pre = MODELS.build(model_config(cached_cfg).data_preprocessor)
     for amp in (False, True):
         model = MODELS.build(copy.deepcopy(student_cfg)).train()
         steps[('bare', amp)] = BareStep(model, images, labels, batch_size,
-                                        amp, pre.mean, pre.std)
+                                        amp, view_pre)
     joint = MODELS.build(copy.deepcopy(joint_cfg)).train()
     steps[('online', True)] = ToolboxStep(joint, cfg, True)
+
+    # Stage 1: the teacher's own config, data pipeline and batch.
+    if teacher_config is not None:
+        t_cfg = Config.fromfile(teacher_config)
+        t_cfg.train_dataloader.dataset.update(
+            data_root=cfg.train_dataloader.dataset.data_root,
+            indices=cfg.train_dataloader.dataset.indices)
+        steps[('teacher_train', True)] = ToolboxStep(
+            MODELS.build(model_config(t_cfg)).train(), t_cfg, True)
+        steps[('teacher_train_cl', True)] = ToolboxStep(
+            channels_last(MODELS.build(model_config(t_cfg)).train()), t_cfg,
+            True)
+
+    # The cache tool's step, as it was (NCHW, BatchNorm) and as it is.
+    frozen = JointLearningClassifier.build_teacher(
+        cfg.model.teacher, joint_cfg.teacher_ckpt)
+    fingerprint = teacher_fingerprint(frozen)
+    t_batch = 64  # tools/cache_teacher.py's default --batch-size
+    steps[('cache_before', True)] = CacheStep(
+        copy.deepcopy(frozen), images, t_batch, view_pre)
+    now = fuse_frozen_bn(copy.deepcopy(frozen))
+    steps[('cache_now', True)] = CacheStep(
+        now.to(memory_format=torch.channels_last), images, t_batch, view_pre,
+        nhwc=True)
+    if compile_model:
+        steps[('cache_now_compile', True)] = CacheStep(
+            copy.deepcopy(now), images, t_batch, view_pre, nhwc=True,
+            compile_model=True)
 
     # Cached teacher: the logits' values do not change the timing.
     cache_file = osp.join(tmp, 'teacher_cache.npz')
     rel_paths = [osp.relpath(i['img_path'], dataset.data_root)
                  for i in infos]
-    # Views drawn as the cache tool draws them: by the cached student's
-    # preprocessor.
-    view_pre = MODELS.build(model_config(cached_cfg).data_preprocessor)
     height, width = infos[0]['img'].shape[:2]
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -227,12 +331,12 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
     save_teacher_cache(
         cache_file,
         np.random.default_rng(0).normal(
-            size=(len(infos), 8, joint.teacher.head.num_classes)),
+            size=(len(infos), 8, frozen.head.num_classes)),
         views.view(len(infos), 8, -1).numpy(), rel_paths,
-        dict(teacher=teacher_fingerprint(joint.teacher), data='benchmark',
+        dict(teacher=fingerprint, data='benchmark',
              teacher_ckpt=joint_cfg.teacher_ckpt, view=view_pre.view,
              image_shape=(height, width),
-             teacher_size=getattr(joint.teacher.data_preprocessor, 'size',
+             teacher_size=getattr(frozen.data_preprocessor, 'size',
                                   (height, width))))
     cached_cfg.train_dataloader.dataset.update(
         data_root=cfg.train_dataloader.dataset.data_root,
@@ -248,7 +352,8 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp):
                         teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
         MODELS.build(cached_model).train(), cached_cfg, True)
-    return {key: steps[key] for key in ROUND_ORDER}
+    order = ROUND_ORDER + (COMPILE_ORDER if compile_model else [])
+    return {key: steps[key] for key in order if key in steps}
 
 
 def machine_info():
@@ -280,7 +385,10 @@ def machine_info():
 
 
 def ratio_rows(times):
-    """The :data:`RATIOS` rows, each paired within rounds.
+    """The :data:`RATIOS` (and :data:`COMPILE_RATIOS`) rows of ``times``.
+
+    Each ratio is paired within rounds; a ratio whose variants were not
+    measured is left out.
 
     Args:
         times (dict): seconds per step of each variant, one per round.
@@ -290,7 +398,9 @@ def ratio_rows(times):
         taken in every round.
     """
     rows = []
-    for name, num, den in RATIOS:
+    for name, num, den in RATIOS + COMPILE_RATIOS:
+        if num not in times or den not in times:
+            continue
         per_round = [n / d for n, d in zip(times[num], times[den])]
         rows.append((name, f'{statistics.median(per_round):.2f} '
                      f'({min(per_round):.2f}-{max(per_round):.2f})'))
@@ -303,29 +413,48 @@ def report(steps, times, batch_size, lat_iters):
     Args:
         steps (dict): the variants, as built by :func:`build_steps`.
         times (dict): seconds per step of each variant, one per round.
-        batch_size (int): images per training step.
+        batch_size (int): images per student training step.
         lat_iters (int): timed calls per latency figure.
 
     Returns:
         tuple[list[tuple[str, str]], tuple[int, int]]: the table's rows and
         the teacher's input size.
     """
-    rows = [
-        (f'{name} (img/s)',
-         f'{batch_size / statistics.median(times[key]):.0f}')
-        for name, key in [('toolbox fp32', ('toolbox', False)),
-                          ('bare PyTorch fp32', ('bare', False)),
-                          ('toolbox bf16', ('toolbox', True)),
-                          ('bare PyTorch bf16', ('bare', True)),
-                          ('toolbox bf16 with 1 data worker process',
-                           ('toolbox_1worker', True))]
-    ]
+    names = [('toolbox fp32', ('toolbox', False)),
+             ('bare PyTorch fp32', ('bare', False)),
+             ('toolbox bf16', ('toolbox', True)),
+             ('bare PyTorch bf16', ('bare', True)),
+             ('toolbox bf16, channels_last', ('toolbox_cl', True)),
+             ('toolbox bf16, channels_last + compile',
+              ('toolbox_cl_compile', True)),
+             ('toolbox bf16 with 1 data worker process',
+              ('toolbox_1worker', True)),
+             ('teacher fine-tuning bf16, NCHW', ('teacher_train', True)),
+             ('teacher fine-tuning bf16, channels_last',
+              ('teacher_train_cl', True)),
+             ('cache tool before: NCHW, BatchNorm (views/s)',
+              ('cache_before', True)),
+             ('cache tool now: BatchNorm folded, channels_last (views/s)',
+              ('cache_now', True)),
+             ('cache tool now + compile (views/s)',
+              ('cache_now_compile', True))]
+    rows = []
+    for name, key in names:
+        if key not in times:
+            continue
+        step = steps[key]
+        images = getattr(step, 'batch_size', None) or \
+            step.loader.batch_size
+        unit = '' if name.endswith('(views/s)') else ' (img/s)'
+        rows.append((f'{name}{unit}',
+                     f'{images / statistics.median(times[key]):.0f}'))
     rows += ratio_rows(times)
     teacher = steps[('online', True)].model.teacher.eval()
     student = steps[('toolbox', False)].model.eval()
     size = teacher.data_preprocessor.size
+    s_size = getattr(student.data_preprocessor, 'size', (32, 32))
     for threads in (1, 2):
-        s_ms = latency_ms(student, (1, 3, 32, 32), threads, lat_iters)
+        s_ms = latency_ms(student, (1, 3, *s_size), threads, lat_iters)
         t_ms = latency_ms(teacher, (1, 3, *size), threads, lat_iters)
         rows += [
             (f'student latency, batch 1, {threads} thread(s) (ms)',
@@ -365,11 +494,19 @@ def main():
 
     with tempfile.TemporaryDirectory() as tmp:
         steps = build_steps(cfg, cached_cfg, student_cfg, args.teacher_ckpt,
-                            tmp)
+                            tmp, compile_model=args.compile)
+        # torch.compile compiles on the first calls: time them apart.
+        compile_s = {}
+        for key in COMPILE_ORDER:
+            if key in steps:
+                start = time.perf_counter()
+                steps[key]()
+                compile_s[key] = time.perf_counter() - start
         times = {key: [] for key in steps}
         for r in range(rounds):
             for key, step in steps.items():
-                times[key].append(timed(step, iters))
+                times[key].append(
+                    timed(step, max(1, iters // ITERS_DIVISOR.get(key, 1))))
             print(f'round {r + 1}/{rounds} done', file=sys.stderr)
     rows, size = report(steps, times, batch_size, lat_iters)
 
@@ -380,6 +517,9 @@ def main():
           f'input {size[0]}x{size[1]}, fp32 latency; img/s: median over '
           'rounds; ratios: median (min-max) of the per-round ratios\n'
           f'{machine_info()}\n')
+    for key, sec in compile_s.items():
+        rows.append((f'first call of {key[0]} (compilation), s',
+                     f'{sec:.1f}'))
     print('| measurement | value |\n|---|---:|')
     for name, value in rows:
         print(f'| {name} | {value} |')

@@ -1,5 +1,5 @@
 # The airbench-style CifarVGG student (fast recipe) trained alone: batch 512
-# (~100 steps per epoch: wider batches use the 2 cores better, lr scaled
+# (~100 steps per epoch: wider batches keep a CPU's cores busier, lr scaled
 # linearly from 0.1 at batch 128) and 15 epochs. The baseline of
 # joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py.
 #   python tools/train.py configs/compact_cifarvgg_1xb512_cifar10.py --amp
@@ -11,9 +11,9 @@ _base_ = [
 ]
 model = dict(head=dict(num_classes={{_base_.num_classes}}))
 # Lean data path: the pipeline only packs the in-memory images; the random
-# crop (zero padding 4) and flip run on the whole stacked batch
-# (toolbox/bare-loop throughput 0.90-1.12, was 0.80-0.84 per sample;
-# docs/cifar10.md).
+# crop (zero padding 4) and flip run on the whole stacked batch: one
+# batched op instead of a crop per sample, which kept the toolbox well
+# below a bare PyTorch loop (throughputs in docs/cifar10.md).
 data_preprocessor = dict(
     type='RandomViewClsDataPreprocessor',
     size=32,

@@ -11,9 +11,11 @@ model = dict(
     # stage 2 feeds the teacher the student's view through the same resize.
     data_preprocessor=dict(type='RandomViewClsDataPreprocessor', size=96),
     head=dict(num_classes={{_base_.num_classes}}))
-# 96 px EfficientNet-Lite0 trains at ~80 img/s on 2 CPU cores (bf16).
+# Batch 64: the batch the fine-tuning schedule's lr is set for
+# (auto_scale_lr base 64); throughput is recorded in docs/cifar10.md.
 train_dataloader = dict(batch_size=64)
-# Evaluate at batch 64 too: at 256 the 96 px activations churn the allocator
-# (tools/cache_teacher.py ran the same forward at 362 vs 578 img/s).
+# Evaluate at batch 64 too: at 256 the 96 px activations churn the memory
+# allocator and the forward gets slower (tools/cache_teacher.py's default
+# batch is 64 for the same reason).
 val_dataloader = dict(batch_size=64)
 test_dataloader = val_dataloader

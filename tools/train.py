@@ -3,7 +3,13 @@
 Same arguments as mmpretrain's ``tools/train.py``; ``--amp`` also works on
 a CPU-only machine (bf16 autocast through ``AutoAmpOptimWrapper``), where
 mmengine's ``AmpOptimWrapper`` would refuse to start.
+
+``tools/compact.py`` runs its training stages through :func:`parse_args`,
+:func:`merge_args` and :func:`train`, so a stage it runs is this command.
 """
+import sys
+from typing import Optional, Sequence
+
 from mmengine.config import Config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -12,18 +18,65 @@ import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmcompact.utils import load_mmpretrain_tool
 
 
-def main():
+def parse_args(argv: Optional[Sequence[str]] = None):
+    """mmpretrain's ``tools/train.py`` arguments.
+
+    Args:
+        argv (Sequence[str], optional): The arguments after the script name.
+            Defaults to None (``sys.argv[1:]``).
+
+    Returns:
+        argparse.Namespace: The parsed arguments.
+    """
     tool = load_mmpretrain_tool('train.py')
-    args = tool.parse_args()
-    cfg = tool.merge_args(Config.fromfile(args.config), args)
+    if argv is None:
+        return tool.parse_args()
+    # mmpretrain's parse_args reads sys.argv only; lend it ``argv``.
+    saved = sys.argv
+    sys.argv = ['train.py', *argv]
+    try:
+        return tool.parse_args()
+    finally:
+        sys.argv = saved
+
+
+def merge_args(cfg: Config, args) -> Config:
+    """mmpretrain's ``merge_args``, with ``--amp`` as ``AutoAmpOptimWrapper``.
+
+    Args:
+        cfg (Config): The loaded config.
+        args (argparse.Namespace): From :func:`parse_args`.
+
+    Returns:
+        Config: ``cfg`` with the arguments merged in.
+    """
+    cfg = load_mmpretrain_tool('train.py').merge_args(cfg, args)
     if args.amp:
         # AutoAmpOptimWrapper is AmpOptimWrapper on a GPU, bf16 on a CPU.
         cfg.optim_wrapper.type = 'AutoAmpOptimWrapper'
+    return cfg
+
+
+def train(cfg: Config) -> Runner:
+    """Build the runner of ``cfg`` and train.
+
+    Args:
+        cfg (Config): A config from :func:`merge_args`.
+
+    Returns:
+        Runner: The runner, after training.
+    """
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:
         runner = RUNNERS.build(cfg)
     runner.train()
+    return runner
+
+
+def main():
+    args = parse_args()
+    train(merge_args(Config.fromfile(args.config), args))
 
 
 if __name__ == '__main__':

@@ -21,12 +21,11 @@ class InMemoryCustomDataset(CustomDataset):
     ``image_size``, and centre-cropped to a square: photos of any size and
     aspect then stack into one batch, so crops and flips can run on the
     whole batch (``RandomViewClsDataPreprocessor``). Grayscale, RGBA,
-    16-bit and CMYK files are converted to 8-bit 3-channel images.
+    16-bit and CMYK files are converted to 8-bit 3-channel images, in RGB
+    order as mmpretrain's CIFAR datasets hand them out.
     Memory: ``H*W*3`` bytes per image (3 KiB at 32x32, 48 KiB at 128x128).
 
     Args:
-        channel_order (str): ``'rgb'`` (as mmpretrain's CIFAR datasets) or
-            ``'bgr'`` (as ``LoadImageFromFile``). Defaults to ``'rgb'``.
         image_size (int, optional): Side of the stored square images.
             Defaults to None (images kept at their own size).
         num_classes (int, optional): Expected number of classes; a data set
@@ -36,16 +35,11 @@ class InMemoryCustomDataset(CustomDataset):
 
     def __init__(self,
                  *args,
-                 channel_order: str = 'rgb',
                  image_size: Optional[int] = None,
                  num_classes: Optional[int] = None,
                  **kwargs):
-        if channel_order not in ('rgb', 'bgr'):
-            raise ValueError(f'channel_order must be "rgb" or "bgr", got '
-                             f'"{channel_order}"')
         if image_size is not None and image_size < 1:
             raise ValueError(f'image_size must be >= 1, got {image_size}')
-        self.channel_order = channel_order
         self.image_size = image_size
         self.num_classes = num_classes
         self._images: List[np.ndarray] = []
@@ -74,7 +68,7 @@ class InMemoryCustomDataset(CustomDataset):
         try:
             img = mmcv.imfrombytes(
                 fileio.get(path), flag='color',
-                channel_order=self.channel_order)
+                channel_order='rgb')
         except Exception as e:
             raise ValueError(f'Cannot decode image "{path}": {e}') from e
         if img is None:

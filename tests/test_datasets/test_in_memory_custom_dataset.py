@@ -90,9 +90,6 @@ def test_other_image_modes_load_as_8_bit_rgb(tmp_path):
     assert (images['b/gray16.png'] == 128).all()
     assert (images['b/rgb16.png'] == (255, 0, 16)).all()
     assert np.abs(images['b/cmyk.jpg'].astype(int) - RED).max() <= 3
-    # channel_order='bgr' as LoadImageFromFile.
-    bgr = _images(_build(str(tmp_path), channel_order='bgr'))
-    assert (bgr['a/rgba.png'] == (30, 100, 200)).all()
 
 
 def test_num_classes_mismatch_names_both_numbers(tmp_path):
@@ -114,5 +111,3 @@ def test_bad_files_and_settings_are_refused(tmp_path):
         _build(str(tmp_path))
     with pytest.raises(ValueError, match='image_size must be >= 1'):
         InMemoryCustomDataset(data_root=str(tmp_path), image_size=0)
-    with pytest.raises(ValueError, match='channel_order'):
-        InMemoryCustomDataset(data_root=str(tmp_path), channel_order='rgba')

@@ -65,3 +65,27 @@ def test_bad_memory_format_is_refused():
     with pytest.raises(ValueError, match='"channels_last" or '
                        '"contiguous_format", got "preserve_format"'):
         ChannelsLastHook('preserve_format')
+
+
+def test_preprocessor_hands_over_nhwc_batches():
+    from mmpretrain.models import ImageClassifier
+    torch.manual_seed(0)
+    model = ImageClassifier(
+        backbone=dict(type='CifarResNet', depth=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=4, in_channels=64),
+        data_preprocessor=dict(type='RandomViewClsDataPreprocessor',
+                               size=24, mean=[127.0] * 3,
+                               std=[128.0] * 3)).eval()
+    data = dict(inputs=[torch.randint(0, 256, (3, 32, 32),
+                                      dtype=torch.uint8)
+                        for _ in range(3)])
+    before = model.data_preprocessor(data, False)['inputs']
+    assert before.is_contiguous()
+    with torch.no_grad():
+        expected = model(before)
+    ChannelsLastHook().before_run(SimpleNamespace(model=model))
+    after = model.data_preprocessor(data, False)['inputs']
+    assert _is_nhwc(after) and torch.equal(after, before)
+    with torch.no_grad():
+        assert torch.allclose(model(after), expected, atol=1e-5)

@@ -14,19 +14,17 @@ over rounds is printed, per thread count.
 """
 import argparse
 import os.path as osp
-import platform
 import statistics
-import time
 
 import torch
-from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import model_config
+from mmcompact.utils import (cpu_model, model_complexity, model_config,
+                             model_input_size, time_interleaved)
 
 
 def parse_args():
@@ -42,18 +40,6 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=10,
                         help='forward passes per model and round')
     return parser.parse_args()
-
-
-def cpu_model() -> str:
-    """The CPU's model name as /proc/cpuinfo gives it."""
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown CPU'
 
 
 def main():
@@ -72,33 +58,24 @@ def main():
         ckpt = args.checkpoints[i] if args.checkpoints else None
         if ckpt:
             load_checkpoint(model, ckpt, map_location='cpu', logger='silent')
-        size = getattr(model.data_preprocessor, 'size', None) or (
-            args.input_size, ) * 2
-        info = get_model_complexity_info(
-            model, input_shape=(3, *size), show_table=False,
-            show_arch=False)
+        size = model_input_size(model, args.input_size)
+        params, macs = model_complexity(model, size)
         image = torch.randint(0, 256, (1, 3, *size), dtype=torch.uint8)
         models.append(
             dict(name=osp.basename(path), model=model, size=size,
-                 params=info['params'], macs=info['flops'],
+                 params=params, macs=macs,
                  ckpt_mb=osp.getsize(ckpt) / 1e6 if ckpt else None,
-                 data={'inputs': image.float()}, times={}))
+                 data={'inputs': image.float()}))
     print(f'CPU: {cpu_model()}, torch {torch.__version__}')
-    for threads in args.threads:
-        torch.set_num_threads(threads)
-        with torch.inference_mode():
-            for m in models:  # warm-up
-                for _ in range(args.iters):
-                    m['model'](m['model'].data_preprocessor(
-                        m['data'])['inputs'], mode='tensor')
-            for _ in range(args.rounds):
-                for m in models:
-                    start = time.perf_counter()
-                    for _ in range(args.iters):
-                        m['model'](m['model'].data_preprocessor(
-                            m['data'])['inputs'], mode='tensor')
-                    m['times'].setdefault(threads, []).append(
-                        (time.perf_counter() - start) / args.iters)
+
+    def forward(m):
+        return lambda threads: lambda: m['model'](
+            m['model'].data_preprocessor(m['data'])['inputs'], mode='tensor')
+
+    times = time_interleaved({i: forward(m) for i, m in enumerate(models)},
+                             args.threads, args.rounds, args.iters)
+    for i, m in enumerate(models):
+        m['times'] = times[i]
     header = ['model', 'input', 'params (M)', 'MACs (M)', 'checkpoint (MB)']
     header += [f'batch-1 latency, {t} thread(s) (ms)' for t in args.threads]
     print('| ' + ' | '.join(header) + ' |')

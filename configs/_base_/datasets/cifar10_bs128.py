@@ -27,10 +27,10 @@ test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=128,
-    # No worker process: on a 2-core CPU the model already uses both cores,
-    # and the in-memory pipeline is cheap (data loading was ~3 % of a
-    # py-spy profile of joint training; README). benchmarks/cpu_bench.py
-    # times this setting against one worker process.
+    # No worker process: on a CPU with few cores the model's threads
+    # already use them all, and the in-memory pipeline is cheap (profile in
+    # docs/cifar10.md). benchmarks/cpu_bench.py times this setting against
+    # one worker process.
     num_workers=0,
     persistent_workers=False,
     pin_memory=False,

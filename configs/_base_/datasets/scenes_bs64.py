@@ -28,8 +28,8 @@ test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=64,
-    # No worker process: on a 2-core CPU the model already uses both cores
-    # and the in-memory pipeline is cheap.
+    # No worker process: on a CPU with few cores the model's threads
+    # already use them all, and the in-memory pipeline is cheap.
     num_workers=0,
     persistent_workers=False,
     pin_memory=False,

@@ -1,6 +1,5 @@
 # Compact student from scratch: SGD + nesterov, one warm-up epoch,
-# cosine to 0 over 20 epochs, at batch 128 (~1 min/epoch on 2 CPU cores for
-# ResNet-20).
+# cosine to 0 over 20 epochs, at batch 128.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(

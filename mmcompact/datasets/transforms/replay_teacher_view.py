@@ -2,7 +2,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
 
-from ..teacher_cache import load_teacher_cache
+from mmcompact.utils import load_teacher_cache
 
 
 @TRANSFORMS.register_module()

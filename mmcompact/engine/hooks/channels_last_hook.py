@@ -1,4 +1,5 @@
 import torch
+import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
@@ -6,12 +7,16 @@ from mmpretrain.registry import HOOKS
 
 @HOOKS.register_module()
 class ChannelsLastHook(Hook):
-    """Keep the model's 4-D weights in ``channels_last`` memory format.
+    """Run the model in ``channels_last`` memory format, end to end.
 
     On x86 CPUs (oneDNN) convolutions run faster on NHWC tensors, and a
     convolution whose weight is ``channels_last`` also returns its output in
-    that format, so converting the weights once is enough: the whole
-    forward and backward pass then stay NHWC. The parameters keep their
+    that format, so the whole forward and backward pass stay NHWC once the
+    weights are converted. The model's data preprocessor hands over NHWC
+    batches too (a forward hook), so that the first convolution does not
+    reorder its input, in training, validation and testing alike; a
+    ``JointLearningClassifier``'s online teacher is converted with the
+    student and receives the student's NHWC view. The parameters keep their
     identity (``Module.to`` replaces ``.data``), so the optimiser built
     before ``before_run`` keeps working. Checkpoints are unaffected: state
     dicts load into either format.
@@ -34,3 +39,15 @@ class ChannelsLastHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         model.to(memory_format=self.memory_format)
+        if self.memory_format is torch.channels_last and isinstance(
+                getattr(model, 'data_preprocessor', None), nn.Module):
+            model.data_preprocessor.register_forward_hook(_nhwc_inputs)
+
+
+def _nhwc_inputs(module: nn.Module, args, output):
+    """Forward hook: the data preprocessor's 4-D ``inputs`` as NHWC."""
+    inputs = output.get('inputs') if isinstance(output, dict) else None
+    if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+        output['inputs'] = inputs.contiguous(
+            memory_format=torch.channels_last)
+    return output

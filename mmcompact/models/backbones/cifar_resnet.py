@@ -1,13 +1,13 @@
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import build_activation_layer, build_conv_layer, build_norm_layer
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.backbones.resnet import BasicBlock
 from mmpretrain.registry import MODELS
-from torch.nn.modules.batchnorm import _BatchNorm
+
+from .staged_backbone import StagedBackbone
 
 
 class _PadShortcut(nn.Module):
@@ -36,7 +36,7 @@ class _PadShortcut(nn.Module):
 
 
 @MODELS.register_module()
-class CifarResNet(BaseBackbone):
+class CifarResNet(StagedBackbone):
     """ResNet for 32x32 inputs (He et al., 2016, Sec. 4.2).
 
     A 3x3 stem with 16 channels and stride 1, then three stages of ``n``
@@ -180,36 +180,13 @@ class CifarResNet(BaseBackbone):
                     act_cfg=act_cfg))
         return nn.Sequential(*blocks)
 
-    def forward(self, x: torch.Tensor) -> tuple:
-        """Return the outputs of the stages in ``out_indices``."""
-        x = self.relu(self.norm1(self.conv1(x)))
-        outs = []
-        for i, layer_name in enumerate(self.res_layers):
-            x = getattr(self, layer_name)(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relu(self.norm1(self.conv1(x)))
 
-    def _freeze_stages(self):
-        if self.frozen_stages >= 0:
-            self.norm1.eval()
-            for m in (self.conv1, self.norm1):
-                for param in m.parameters():
-                    param.requires_grad = False
-        for i in range(1, self.frozen_stages + 1):
-            m = getattr(self, f'layer{i}')
-            m.eval()
-            for param in m.parameters():
-                param.requires_grad = False
+    def stages(self) -> List[nn.Module]:
+        return [getattr(self, name) for name in self.res_layers]
 
-    def train(self, mode: bool = True):
-        """Set train/eval mode, keeping frozen stages and, with
-        ``norm_eval``, all norm layers in eval mode."""
-        super().train(mode)
-        # nn.Module.train() re-enables every submodule, so re-freeze.
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, _BatchNorm):
-                    m.eval()
-        return self
+    def frozen_modules(self) -> List[nn.Module]:
+        if self.frozen_stages < 0:
+            return []
+        return [self.conv1, self.norm1] + self.stages()[:self.frozen_stages]

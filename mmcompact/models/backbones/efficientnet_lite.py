@@ -1,17 +1,18 @@
 import math
-from typing import Sequence
+from typing import List, Sequence
 
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule
 from mmengine.model import Sequential
-from mmpretrain.models.backbones.base_backbone import BaseBackbone
 from mmpretrain.models.utils import InvertedResidual, make_divisible
 from mmpretrain.registry import MODELS
 
+from .staged_backbone import StagedBackbone
+
 
 @MODELS.register_module()
-class EfficientNetLite(BaseBackbone):
+class EfficientNetLite(StagedBackbone):
     """EfficientNet-Lite backbone (Tan & Le, TF "efficientnet-lite").
 
     The Lite variants drop squeeze-and-excitation, use ReLU6, and keep the
@@ -44,13 +45,13 @@ class EfficientNetLite(BaseBackbone):
             prefix='backbone.')``.
     """
 
-    # (width multiplier, depth multiplier, native resolution)
+    # (width multiplier, depth multiplier); the input size is the config's.
     arch_settings = {
-        'lite0': (1.0, 1.0, 224),
-        'lite1': (1.0, 1.1, 240),
-        'lite2': (1.1, 1.2, 260),
-        'lite3': (1.2, 1.4, 280),
-        'lite4': (1.4, 1.8, 300),
+        'lite0': (1.0, 1.0),
+        'lite1': (1.0, 1.1),
+        'lite2': (1.1, 1.2),
+        'lite3': (1.2, 1.4),
+        'lite4': (1.4, 1.8),
     }
     # Base (B0) stages: kernel, out channels, stride, expand ratio, repeats.
     stage_settings = [
@@ -145,7 +146,7 @@ class EfficientNetLite(BaseBackbone):
             list[tuple]: ``(kernel, out_channels, stride, expand, repeats)``
             for each of the seven stages.
         """
-        width, depth, _ = cls.arch_settings[arch]
+        width, depth = cls.arch_settings[arch]
         last = len(cls.stage_settings) - 1
         stages = []
         for i, (k, c, s, e, n) in enumerate(cls.stage_settings):
@@ -154,25 +155,9 @@ class EfficientNetLite(BaseBackbone):
             stages.append((k, make_divisible(c * width, 8), s, e, repeats))
         return stages
 
-    def forward(self, x):
-        outs = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.out_indices:
-                outs.append(x)
-        return tuple(outs)
+    def stages(self) -> nn.ModuleList:
+        # The stem is layer 0, so out_indices and frozen_stages count it.
+        return self.layers
 
-    def _freeze_stages(self):
-        for layer in self.layers[:self.frozen_stages]:
-            layer.eval()
-            for param in layer.parameters():
-                param.requires_grad = False
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        self._freeze_stages()
-        if mode and self.norm_eval:
-            for m in self.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.eval()
-        return self
+    def frozen_modules(self) -> List[nn.Module]:
+        return list(self.layers[:self.frozen_stages])

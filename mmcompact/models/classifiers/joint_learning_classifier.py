@@ -9,10 +9,9 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmcompact.datasets.teacher_cache import load_teacher_cache_meta
+from mmcompact.utils import load_teacher_cache_meta, model_config
 from ..data_preprocessors import RandomViewClsDataPreprocessor
-from mmcompact.utils import model_config
-from ..utils import teacher_fingerprint
+from ..utils import fuse_frozen_bn, teacher_fingerprint
 
 
 def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
@@ -119,6 +118,10 @@ class JointLearningClassifier(ImageClassifier):
             is not run during training; a cache built from other teacher
             weights or preprocessing, or with other views, is refused.
             Defaults to None (online teacher).
+        fuse_teacher_bn (bool): Fold the frozen teacher's BatchNorm layers
+            into its convolutions (after the cache check, which
+            fingerprints the stage-1 weights), so that the online teacher's
+            forward pass skips them. Defaults to True.
         **kwargs: Passed to :class:`ImageClassifier`.
     """
 
@@ -133,6 +136,7 @@ class JointLearningClassifier(ImageClassifier):
                  head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  teacher_cache: Optional[str] = None,
+                 fuse_teacher_bn: bool = True,
                  **kwargs):
         super().__init__(
             backbone=backbone,
@@ -168,6 +172,8 @@ class JointLearningClassifier(ImageClassifier):
                     f'Teacher cache "{teacher_cache}" holds views drawn as '
                     f'{meta["view"]}, but the data_preprocessor draws '
                     f'{pre.view}. Rebuild the cache for this config.')
+        if fuse_teacher_bn:
+            fuse_frozen_bn(teacher_model)
 
     @classmethod
     def build_teacher(cls, teacher: dict,
@@ -277,8 +283,24 @@ class JointLearningClassifier(ImageClassifier):
             dict[str, Tensor]: The two losses (and the head's accuracy when
             its ``cal_acc`` is on).
         """
-        cls_score = self.head(self.extract_feat(inputs))
-        losses = self.head._get_loss(cls_score, data_samples)
+        feats = self.extract_feat(inputs)
+        # The head's public ``loss`` gives the hard-label loss; the logits it
+        # computes on the way are taken with a forward hook (as mmrazor's
+        # recorders do), so the head runs once, with one dropout mask, for
+        # both terms.
+        outputs = []
+        handle = self.head.register_forward_hook(
+            lambda module, args, output: outputs.append(output))
+        try:
+            losses = self.head.loss(feats, data_samples)
+        finally:
+            handle.remove()
+        if len(outputs) != 1:
+            raise RuntimeError(
+                f'{type(self.head).__name__}.loss ran the head forward '
+                f'{len(outputs)} times; the soft-target loss needs the one '
+                'set of logits its hard-label loss used.')
+        cls_score = outputs[0]
         losses['loss_cls'] = self.hard_loss_weight * losses.pop('loss')
         if self.teacher_cache is None:
             t_logits = self.teacher_logits(inputs)

@@ -34,7 +34,9 @@ class SoftTargetLoss(nn.Module):
 
         Args:
             student_logits (Tensor): ``(N, C)`` student logits.
-            teacher_logits (Tensor): ``(N, C)`` teacher logits.
+            teacher_logits (Tensor): ``(N, C)`` teacher logits. They are
+                targets: detached here, so no gradient reaches the teacher
+                even when its logits were computed with autograd on.
 
         Returns:
             Tensor: The scalar loss.
@@ -47,6 +49,6 @@ class SoftTargetLoss(nn.Module):
         t = self.temperature
         # fp32: bf16 autocast would make the small KL terms very coarse.
         log_p_student = F.log_softmax(student_logits.float() / t, dim=-1)
-        p_teacher = F.softmax(teacher_logits.float() / t, dim=-1)
+        p_teacher = F.softmax(teacher_logits.detach().float() / t, dim=-1)
         kl = F.kl_div(log_p_student, p_teacher, reduction='none').sum(-1)
         return self.loss_weight * t * t * kl.mean()

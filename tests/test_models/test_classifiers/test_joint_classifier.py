@@ -116,7 +116,11 @@ def test_loss_is_weighted_sum(teacher_ckpt):
     model.eval()  # deterministic BN for the comparison
     inputs = model.data_preprocessor(_batch(), False)['inputs']
     samples = _batch()['data_samples']
+    calls = []
+    model.head.register_forward_hook(lambda *args: calls.append(1))
     losses = model.loss(inputs, samples)
+    # One head forward serves both terms.
+    assert len(calls) == 1
     logits = model(inputs)
     labels = torch.tensor([s.gt_label.item() for s in samples])
     t_logits = model.teacher(model.teacher_inputs(inputs))
@@ -174,8 +178,9 @@ def test_missing_teacher_checkpoint_says_run_stage1(tmp_path):
 
 def test_teacher_from_its_stage1_config(teacher_ckpt, tmp_path):
     config = _teacher_config(tmp_path)
+    # Unfolded, so that the weights compare with the checkpoint's.
     model = MODELS.build(_student_cfg(
-        teacher_ckpt, teacher=dict(cfg_path=config)))
+        teacher_ckpt, teacher=dict(cfg_path=config), fuse_teacher_bn=False))
     # The config's model, with the checkpoint's weights.
     assert isinstance(model.teacher.data_preprocessor,
                       RandomViewClsDataPreprocessor)
@@ -197,7 +202,8 @@ def test_teacher_ckpt_defaults_to_the_config_work_dir(
         teacher_ckpt, tmp_path, monkeypatch):
     config = _teacher_config(tmp_path, 'teacher_toy_96px.py')
     monkeypatch.chdir(tmp_path)
-    cfg = _student_cfg(None, teacher=dict(cfg_path=config))
+    cfg = _student_cfg(None, teacher=dict(cfg_path=config),
+                       fuse_teacher_bn=False)
     # Not trained yet: the error names the work dir and the stage-1 command.
     with pytest.raises(FileNotFoundError) as err:
         MODELS.build(copy.deepcopy(cfg))
@@ -312,7 +318,7 @@ def test_cached_logits_replace_the_teacher(teacher_ckpt, tmp_path):
 
 def test_work_dir_resolves_last_checkpoint(teacher_ckpt, tmp_path):
     (tmp_path / 'last_checkpoint').write_text(teacher_ckpt)
-    model = MODELS.build(_student_cfg(str(tmp_path)))
+    model = MODELS.build(_student_cfg(str(tmp_path), fuse_teacher_bn=False))
     ref = torch.load(teacher_ckpt, weights_only=True)['state_dict']
     for key, value in model.teacher.state_dict().items():
         assert torch.equal(value, ref[key])
@@ -350,3 +356,19 @@ def test_mismatched_channel_order(teacher_ckpt):
 
 def test_is_registered():
     assert MODELS.get('JointLearningClassifier') is JointLearningClassifier
+
+
+def test_online_teacher_batchnorm_is_folded(teacher_ckpt):
+    folded = MODELS.build(_student_cfg(teacher_ckpt))
+    plain = MODELS.build(_student_cfg(teacher_ckpt, fuse_teacher_bn=False))
+
+    def num_bn(model):
+        return sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                   for m in model.modules())
+
+    assert num_bn(plain.teacher) > 0 and num_bn(folded.teacher) == 0
+    inputs = folded.data_preprocessor(_batch(), False)['inputs']
+    expected = plain.teacher_logits(inputs)
+    assert torch.allclose(folded.teacher_logits(inputs), expected,
+                          atol=1e-5)
+    assert expected.abs().max() > 1e-3  # a real comparison, not zeros

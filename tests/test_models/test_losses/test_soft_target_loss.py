@@ -41,10 +41,19 @@ def test_zero_when_student_matches_teacher_and_t_squared_scaling():
 
 
 def test_gradient_only_to_student():
+    torch.manual_seed(0)
     student = torch.randn(4, 10, requires_grad=True)
+    # A teacher tensor that takes gradients: the loss itself must cut it.
     teacher = torch.randn(4, 10, requires_grad=True)
-    SoftTargetLoss()(student, teacher.detach()).backward()
+    SoftTargetLoss()(student, teacher).backward()
+    assert teacher.grad is None
     assert student.grad is not None and student.grad.abs().sum() > 0
+    # Through a teacher layer too: its weights get no gradient.
+    layer = torch.nn.Linear(10, 10)
+    student.grad = None
+    SoftTargetLoss()(student, layer(teacher)).backward()
+    assert layer.weight.grad is None and teacher.grad is None
+    assert student.grad.abs().sum() > 0
 
 
 def test_registered_and_errors():

@@ -1,0 +1,33 @@
+# Demo: the compact student -- the airbench-style CifarVGG at 16/64/64
+# channels and 16 px input (2.1 M MACs, 0.13 M parameters; the 48 px
+# teacher has 22.8 M and 3.38 M) -- trained alone on the shipped handwritten
+# digits: the baseline of joint learning, and the config that loads the
+# joint student's checkpoints.
+#   python tools/train.py configs/compact_cifarvgg-16px_1xb64_uci_digits.py
+_base_ = [
+    './_base_/models/cifar_vgg.py',
+    './_base_/datasets/uci_digits_bs64.py',
+    './_base_/schedules/scratch_sgd_20e.py',
+    './_base_/default_runtime.py',
+]
+model = dict(
+    backbone=dict(widths=(16, 64, 64)),
+    head=dict(num_classes={{_base_.num_classes}}, in_channels=64))
+# The source images are 8x8: 16 px keeps all they hold.
+data_preprocessor = dict(size=16)
+# The pipeline only packs the in-memory images: views are drawn on the
+# stacked batch by the data_preprocessor.
+train_dataloader = dict(
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=[dict(type='PackInputs')]))
+# The base's lr 0.1 is for batch 128.
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+auto_scale_lr = dict(base_batch_size=64)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=15,
+         eta_min=0.0, convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=15)
+default_hooks = dict(logger=dict(interval=10))

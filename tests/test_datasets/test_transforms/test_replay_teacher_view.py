@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import torch
+from mmcv.transforms import Compose
+from mmpretrain.registry import TRANSFORMS
+
+import mmcompact  # noqa: F401
+from mmcompact.datasets import ReplayTeacherView
+from mmcompact.utils import save_teacher_cache
+
+PACK = dict(type='PackInputs',
+            algorithm_keys=['teacher_logits', 'teacher_view'])
+META = dict(teacher='t', data='d', teacher_ckpt='c',
+            view=dict(type='PadCrop', crop_size=(8, 8), padding=0),
+            image_shape=(8, 8), teacher_size=(8, 8))
+
+
+@pytest.fixture
+def cache(tmp_path):
+    """Two images, four views each; view ``v`` has ``top = v``."""
+    rel = ['train/a/0.png', 'train/b/0.png']
+    logits = np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3)
+    views = np.zeros((2, 4, 5), np.int64)
+    views[..., 0] = np.arange(4)
+    views[..., 2:4] = 8
+    path = str(tmp_path / 'c.npz')
+    save_teacher_cache(path, logits, views, rel, META)
+    return dict(path=path, logits=logits, views=views)
+
+
+def test_replay_picks_every_stored_view(cache):
+    pipeline = Compose([
+        TRANSFORMS.build(dict(type='ReplayTeacherView',
+                              cache_file=cache['path'])),
+        TRANSFORMS.build(PACK)
+    ])
+    img = np.zeros((8, 8, 3), np.uint8)
+    np.random.seed(0)
+    seen = set()
+    for _ in range(40):
+        out = pipeline(dict(img=img.copy(), sample_idx=1, gt_label=1,
+                            img_path='/data/train/b/0.png'))
+        sample = out['data_samples']
+        v = int(sample.teacher_view[0])
+        assert np.array_equal(sample.teacher_view, cache['views'][1, v])
+        assert np.array_equal(sample.teacher_logits, cache['logits'][1, v])
+        # The image itself is left to the batch preprocessor.
+        assert torch.equal(out['inputs'], torch.zeros(3, 8, 8,
+                                                      dtype=torch.uint8))
+        seen.add(v)
+    assert seen == {0, 1, 2, 3}
+
+
+def test_other_samples_are_refused(cache):
+    replay = ReplayTeacherView(cache['path'])
+    img = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(ValueError, match=r'sample 1 is "/data/train/a/0\.png'
+                       r'", the cache holds "train/b/0\.png"'):
+        replay(dict(img=img, sample_idx=1, img_path='/data/train/a/0.png'))
+    with pytest.raises(ValueError, match='sample 2 .* holds "None"'):
+        replay(dict(img=img, sample_idx=2, img_path='/data/train/c/0.png'))
+    with pytest.raises(ValueError, match=r'built on \(8, 8\) images.*'
+                       r'is \(9, 8\)'):
+        replay(dict(img=np.zeros((9, 8, 3), np.uint8), sample_idx=0,
+                    img_path='/data/train/a/0.png'))
+    assert repr(replay) == f"ReplayTeacherView(cache_file={cache['path']!r})"
