@@ -15,8 +15,7 @@ says how noisy each ratio was:
   the toolbox with one data worker process instead of the config's setting;
 * the same toolbox step in ``channels_last`` (the configs'
   ``ChannelsLastHook``: NHWC weights and preprocessed batches), and with
-  ``--compile`` also under ``torch.compile`` as mmengine's ``compile=True``
-  applies it (``train_step``);
+  ``--compile`` also with its networks compiled (``CompileHook``);
 * a stage-2 step with the online teacher (BatchNorm folded, the classifier's
   default), and with cached teacher predictions (the cached config's
   pipeline, ``ReplayTeacherView``), vs a student-alone step;
@@ -59,7 +58,7 @@ from mmpretrain.registry import MODELS
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
-from mmcompact.engine import ChannelsLastHook  # noqa: E402
+from mmcompact.engine import ChannelsLastHook, CompileHook  # noqa: E402
 from mmcompact.models import (JointLearningClassifier, crop_views,  # noqa
                               fuse_frozen_bn, resolve_teacher,
                               teacher_fingerprint)
@@ -270,8 +269,9 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
     if compile_model:
         model = channels_last(
             MODELS.build(copy.deepcopy(student_cfg)).train())
-        # What mmengine's Runner does for ``compile=True``.
-        model.train_step = torch.compile(model.train_step)
+        # What the configs' CompileHook does (mmengine's compile=True, which
+        # compiles the whole train_step, fails in dynamo: docs).
+        CompileHook().before_run(SimpleNamespace(model=model))
         steps[('toolbox_cl_compile', True)] = ToolboxStep(model, cfg, True)
     # The config's worker setting against one worker process.
     steps[('toolbox_1worker', True)] = ToolboxStep(

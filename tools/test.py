@@ -4,9 +4,29 @@ Same arguments as mmpretrain's ``tools/test.py`` (``--amp`` runs bf16
 autocast on a CPU). A joint-learning checkpoint holds the student only, so
 it can be tested with the joint config or with the student config
 (``configs/compact_*.py``); the latter needs no teacher checkpoint.
+``--launcher pytorch`` (``tools/dist_test.sh``) also runs on a CPU-only
+machine, with gloo (:func:`mmcompact.utils.init_cpu_dist_if_needed`).
 """
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import load_mmpretrain_tool
+from mmcompact.utils import init_cpu_dist_if_needed, load_mmpretrain_tool
+
+
+def main():
+    tool = load_mmpretrain_tool('test.py')
+    merge_args = tool.merge_args
+
+    def merge_args_and_init_dist(cfg, args):
+        # mmpretrain's main builds the runner right after merge_args: the
+        # last point where the CPU process group can be started first.
+        cfg = merge_args(cfg, args)
+        init_cpu_dist_if_needed(cfg, args.launcher)
+        return cfg
+
+    # The loaded script is this process's own module object; its main
+    # looks merge_args up in that module.
+    tool.merge_args = merge_args_and_init_dist
+    tool.main()
+
 
 if __name__ == '__main__':
-    load_mmpretrain_tool('test.py').main()
+    main()

@@ -2,7 +2,9 @@
 
 Same arguments as mmpretrain's ``tools/train.py``; ``--amp`` also works on
 a CPU-only machine (bf16 autocast through ``AutoAmpOptimWrapper``), where
-mmengine's ``AmpOptimWrapper`` would refuse to start.
+mmengine's ``AmpOptimWrapper`` would refuse to start. ``--launcher pytorch``
+(``tools/dist_train.sh``) also runs on a CPU-only machine, with gloo
+(:func:`mmcompact.utils.init_cpu_dist_if_needed`).
 
 ``tools/compact.py`` runs its training stages through :func:`parse_args`,
 :func:`merge_args` and :func:`train`, so a stage it runs is this command.
@@ -15,7 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import load_mmpretrain_tool
+from mmcompact.utils import init_cpu_dist_if_needed, load_mmpretrain_tool
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
@@ -66,6 +68,7 @@ def train(cfg: Config) -> Runner:
     Returns:
         Runner: The runner, after training.
     """
+    init_cpu_dist_if_needed(cfg, cfg.get('launcher', 'none'))
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)
     else:

@@ -3,8 +3,10 @@ _base_ = ['mmpretrain::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmcompact'], allow_failed_imports=False)
 default_hooks = dict(
     logger=dict(interval=50),
-    # Keep the newest checkpoint (for --resume) and the best one.
-    checkpoint=dict(interval=1, max_keep_ckpts=1, save_best='auto'))
+    # Keep the newest checkpoint (for --resume) and the best one; written
+    # to a temporary file and renamed, so a kill while saving loses nothing.
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1,
+                    max_keep_ckpts=1, save_best='auto'))
 randomness = dict(seed=0)
 
 # Scalars (the losses -- loss_cls and loss_soft for joint models --, the

@@ -1,3 +1,5 @@
+from .atomic_local_backend import AtomicLocalBackend, atomic_write
+from .cpu_dist import init_cpu_dist_if_needed
 from .deployment import (build_data_preprocessor, eval_dataloader,
                          evaluate_top1, graph_inputs, load_classifier,
                          load_config, logits_to_samples, onnx_input_size,
@@ -17,5 +19,6 @@ __all__ = [
     'onnx_input_size', 'ort_predictor', 'ort_session', 'cpu_model',
     'model_complexity', 'model_input_size', 'state_dict_sizes',
     'time_interleaved', 'dataset_fingerprint', 'load_teacher_cache',
-    'load_teacher_cache_meta', 'save_teacher_cache'
+    'load_teacher_cache_meta', 'save_teacher_cache',
+    'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_write'
 ]

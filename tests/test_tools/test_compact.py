@@ -213,3 +213,19 @@ def test_all_stages_then_all_skipped(tiny_cifar, python, repo_root, tmp_path,
         assert [line for line in summary.splitlines()
                 if line.startswith(stage) and 'done before' in line], stage
     assert not (teacher_dir / 'epoch_2.pth').exists()
+
+
+def test_readme_demo_shortened(python, repo_root, tmp_path):
+    """README's demo command on the shipped digits, one epoch per stage."""
+    out = run_tool(python, repo_root, 'compact.py', JOINT, '--amp',
+                   '--work-dir', str(tmp_path), '--no-report',
+                   cfg_options=['train_cfg.max_epochs=1'])
+    summary = out[out.index('==> Summary'):]
+    for stage, action in (('teacher', 'trained'), ('cache', 'built'),
+                          ('joint', 'trained')):
+        assert [line for line in summary.splitlines()
+                if line.startswith(stage) and action in line], stage
+    # The real ImageNet teacher learns the digits in one epoch.
+    values, teacher = compact.val_metrics(str(tmp_path / TEACHER))
+    assert len(values) == 1 and values[0][1] > 50
+    assert (tmp_path / osp.basename(JOINT)[:-3] / 'epoch_1.pth').is_file()

@@ -222,7 +222,7 @@ def add_top1(rows, args) -> None:
             predict = row['model'].test_step
         row['top1'] = evaluate_top1(predict, loader, row['cfg'])
         row['top1_source'] = f'{len(loader.dataset)} test images'
-        print(f'{row["name"]}: top-1 {row["top1"]:.2f} % '
+        print(f'{row["name"]}: top-1 {row["top1"]:.4f} % '
               f'({row["top1_source"]})')
 
 
@@ -333,7 +333,7 @@ def markdown(rows, ratio_rows, args, meta) -> str:
     header = columns(args.threads, args.batch)
     lines += ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for r in rows:
-        top1 = f'{r["top1"]:.2f}' + (' (given)'
+        top1 = f'{r["top1"]:.4f}' + (' (given)'
                                      if r['top1_source'] == 'given' else '')
         cells = [
             r['name'], r['runtime'], f'{r["size"][0]}x{r["size"][1]}', top1,
@@ -360,7 +360,7 @@ def markdown(rows, ratio_rows, args, meta) -> str:
             r['name'], f'{r["params"]:.1f}x', f'{r["macs"]:.1f}x',
             f'{r["size"]:.1f}x',
             *(f'{r["latency"][t]:.2f}x' for t in args.threads),
-            f'{r["throughput"]:.2f}x', f'{r["top1_points"]:+.2f}'
+            f'{r["throughput"]:.2f}x', f'{r["top1_points"]:+.4f}'
         ]
         lines.append('| ' + ' | '.join(cells) + ' |')
     lines += ['', '![top-1 against latency and MACs](report.png)', '']

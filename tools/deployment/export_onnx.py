@@ -123,8 +123,6 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not args.out.endswith('.onnx'):
         parser.error(f'--out must end with .onnx, got "{args.out}"')
-    if not osp.isdir(osp.dirname(osp.abspath(args.out))):
-        parser.error(f'the folder of --out "{args.out}" does not exist')
     for name in ('verify_images', 'calib', 'eval_images'):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -306,6 +304,7 @@ def main(argv=None) -> int:
     size = model_input_size(model, args.input_size)
     print(f'{args.config}: input float32 (N, 3, {size[0]}, {size[1]}) RGB '
           '0-255, output logits')
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     tmp = temp_path(args.out)
     tmp_int8 = None
     try:
@@ -319,7 +318,7 @@ def main(argv=None) -> int:
             ok = worst <= args.atol and agree >= args.min_agreement * total
             print(f'verify fp32: {total} test images, max |dlogit| '
                   f'{worst:.3g} (tolerance {args.atol:g}), top-1 agreement '
-                  f'{agree}/{total} = {100 * agree / total:.2f} % (required '
+                  f'{agree}/{total} = {100 * agree / total:.4f} % (required '
                   f'>= {100 * args.min_agreement:g} %): '
                   f'{"OK" if ok else "FAILED"}')
             if not ok:
@@ -341,7 +340,7 @@ def main(argv=None) -> int:
             worst, agree, total = compare(model, int8_session, loader, size)
             print(f'verify int8: {total} test images, max |dlogit| '
                   f'{worst:.3g}, top-1 agreement with PyTorch {agree}/'
-                  f'{total} = {100 * agree / total:.2f} %')
+                  f'{total} = {100 * agree / total:.4f} %')
         os.replace(tmp_int8, out_int8)
         print(f'wrote {out_int8} ({osp.getsize(out_int8) / 1e6:.3f} MB, '
               f'{len(calib.dataset)} calibration images, '
@@ -358,8 +357,8 @@ def main(argv=None) -> int:
             drop = top1['fp32'] - top1['int8']
             ok = drop <= args.max_int8_drop
             print(f'top-1 on {len(loader.dataset)} test images: ONNX fp32 '
-                  f'{top1["fp32"]:.2f} %, int8 {top1["int8"]:.2f} % (drop '
-                  f'{drop:.2f} points, allowed {args.max_int8_drop:g}): '
+                  f'{top1["fp32"]:.4f} %, int8 {top1["int8"]:.4f} % (drop '
+                  f'{drop:.4f} points, allowed {args.max_int8_drop:g}): '
                   f'{"OK" if ok else "FAILED"}')
             if not ok:
                 return 1

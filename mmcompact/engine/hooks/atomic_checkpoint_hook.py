@@ -1,0 +1,85 @@
+import os.path as osp
+
+from mmengine.dist import is_main_process
+from mmengine.hooks import CheckpointHook
+from mmpretrain.registry import HOOKS
+
+from mmcompact.utils import atomic_write
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook``; a run killed while saving loses nothing.
+
+    mmengine's hook (0.10) has two windows in which a kill (``kill -9``,
+    out of memory, a full disk) costs the run: it writes the checkpoint
+    straight into its final file, so a partial file can be left under the
+    real name; and with ``max_keep_ckpts`` it deletes the outdated
+    checkpoint *before* writing the new one, so with ``max_keep_ckpts=1``
+    there is a moment with no checkpoint at all while ``last_checkpoint``
+    still names the deleted file. Here:
+
+    - checkpoints of a local ``out_dir`` are written through
+      :class:`~mmcompact.utils.AtomicLocalBackend` (a temporary file, then
+      a rename), unless ``backend_args`` or ``file_client_args`` choose
+      another storage;
+    - ``last_checkpoint`` is rewritten the same way, after the new
+      checkpoint is complete;
+    - the outdated checkpoint is deleted last.
+
+    So ``last_checkpoint`` always names a complete file and ``--resume``
+    finds the newest complete checkpoint. A kill between the rename and the
+    deletion leaves the outdated file on disk (not deleted later).
+
+    Args:
+        **kwargs: Passed to mmengine's ``CheckpointHook``.
+    """
+
+    def before_train(self, runner) -> None:
+        out_dir = self.out_dir or runner.work_dir
+        if self.backend_args is None and self.file_client_args is None \
+                and '://' not in str(out_dir):
+            self.backend_args = dict(backend='atomic_local')
+        super().before_train(runner)
+
+    def _save_checkpoint_with_step(self, runner, step, meta):
+        # mmengine's method with its steps reordered: bookkeeping, save,
+        # last_checkpoint, and only then delete the outdated checkpoint.
+        outdated = None
+        if self.max_keep_ckpts > 0 and not (
+                self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
+            # _save_checkpoint and _save_best_checkpoint may both save the
+            # same step; it is kept once.
+            if len(self.keep_ckpt_ids) == self.max_keep_ckpts:
+                outdated = self.keep_ckpt_ids.popleft()
+            self.keep_ckpt_ids.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids',
+                                           list(self.keep_ckpt_ids))
+
+        ckpt_filename = self.filename_tmpl.format(step)
+        self.last_ckpt = self.file_backend.join_path(self.out_dir,
+                                                     ckpt_filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        runner.save_checkpoint(
+            self.out_dir,
+            ckpt_filename,
+            self.file_client_args,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler,
+            meta=meta,
+            by_epoch=self.by_epoch,
+            backend_args=self.backend_args,
+            **self.args)
+
+        if not is_main_process():
+            return
+        atomic_write(self.last_ckpt.encode(),
+                     osp.join(runner.work_dir, 'last_checkpoint'))
+        if outdated is not None:
+            path = self.file_backend.join_path(
+                self.out_dir, self.filename_tmpl.format(outdated))
+            if self.file_backend.isfile(path):
+                self.file_backend.remove(path)
+            elif self.file_backend.isdir(path):
+                # Checkpoints saved by DeepSpeed are directories.
+                self.file_backend.rmtree(path)
