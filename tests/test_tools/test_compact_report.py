@@ -57,7 +57,7 @@ def test_markdown_has_the_columns_and_rows(report):
     rows = [line for line in text.splitlines() if line.startswith('| ')]
     for name in NAMES:
         assert any(row.startswith(f'| {name} | ') for row in rows), name
-    assert '| teacher | PyTorch | 40x40 | 12.50 (given) |' in text
+    assert '| teacher | PyTorch | 40x40 | 12.5000 (given) |' in text
     assert 'params (teacher / model)' in text
     assert '![top-1 against latency and MACs](report.png)' in text
 

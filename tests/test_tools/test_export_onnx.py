@@ -152,16 +152,15 @@ def test_demo_checkpoint_and_onnx_agree(tiny_models, exported, capsys):
             *images, '--config', tiny_models['student_config'], option,
             path, '--topk', '2'
         ]) == 0
-        # One line per image, in order (the inferencer also prints its
-        # progress and the checkpoint it loads).
-        lines = [
-            line for line in capsys.readouterr().out.splitlines()
-            if line.split(': ', 1)[0] in images
-        ]
-        assert [line.split(': ', 1)[0] for line in lines] == images
+        # One line per image, in order. The inferencer also prints its
+        # progress (a rich live display, which may share a line with the
+        # first result) and the checkpoint it loads.
+        out = capsys.readouterr().out
+        found = re.findall(
+            '(' + '|'.join(map(re.escape, images)) + r'): (.*)', out)
+        assert [path for path, _ in found] == images
         results[option] = [
-            re.findall(r'(\w+) \(([\d.]+)\)', line.split(': ', 1)[1])
-            for line in lines
+            re.findall(r'(\w+) \(([\d.]+)\)', rest) for _, rest in found
         ]
     for ckpt, onnx_ in zip(results['--checkpoint'], results['--onnx']):
         assert [c for c, _ in ckpt] == [c for c, _ in onnx_]
