@@ -1,8 +1,8 @@
 # Stage 2, fast recipe: the CifarVGG student of
 # compact_cifarvgg_1xb512_cifar10.py (data, schedule, inherited) with the
-# fast teacher of teacher_effnet-lite0-f4-96px_1xb64_cifar10.py. This config
+# fast teacher of teacher_effnet-lite0-f4-128px_1xb64_cifar10.py. This config
 # runs the teacher online; the *_cached.py one replays stored predictions:
-#   python tools/train.py configs/teacher_effnet-lite0-f4-96px_1xb64_cifar10.py --amp
+#   python tools/train.py configs/teacher_effnet-lite0-f4-128px_1xb64_cifar10.py --amp
 #   python tools/cache_teacher.py configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py --views 4 --amp
 #   python tools/train.py configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py --amp
 _base_ = ['./compact_cifarvgg_1xb512_cifar10.py']
@@ -11,7 +11,7 @@ model = dict(
     type='JointLearningClassifier',
     teacher=dict(
         cfg_path='{{fileDirname}}/'
-        'teacher_effnet-lite0-f4-96px_1xb64_cifar10.py'),
+        'teacher_effnet-lite0-f4-128px_1xb64_cifar10.py'),
     hard_loss_weight=0.5,
     distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
                       loss_weight=0.5),
