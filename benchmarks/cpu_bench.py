@@ -59,8 +59,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
 from mmcompact.engine import ChannelsLastHook, CompileHook  # noqa: E402
-from mmcompact.models import (JointLearningClassifier, crop_views,  # noqa
-                              fuse_frozen_bn, resolve_teacher,
+from mmcompact.models import (JointLearningClassifier,  # noqa: E402
+                              TeacherViewRunner, crop_views, resolve_teacher,
                               teacher_fingerprint)
 from mmcompact.utils import model_config, save_teacher_cache  # noqa: E402
 
@@ -203,31 +203,18 @@ class BareStep:
 
 
 class CacheStep:
-    """The cache tool's inner step on one batch of stored views."""
+    """The cache tool's step (``TeacherViewRunner``) on random views."""
 
-    def __init__(self, teacher, images, batch_size, view_pre, nhwc=False,
-                 compile_model=False):
-        self.teacher = teacher
-        self.forward = torch.compile(teacher) if compile_model else teacher
-        self.nhwc = nhwc
-        self.size = getattr(teacher.data_preprocessor, 'size',
-                            tuple(images.shape[-2:]))
+    def __init__(self, runner, images, batch_size, view_pre):
+        self.runner = runner
         self.images, self.batch_size = images, batch_size
         self.view_pre = view_pre
 
-    @torch.no_grad()
     def __call__(self):
         idx = torch.randint(0, len(self.images), (self.batch_size, ))
         imgs = self.images[idx]
-        views = self.view_pre.sample_views(len(idx), *imgs.shape[-2:])
-        # The teacher sees each box at its own input size.
-        data = self.teacher.data_preprocessor(
-            {'inputs': crop_views(imgs, views, self.size)}, False)
-        x = data['inputs']
-        if self.nhwc:
-            x = x.contiguous(memory_format=torch.channels_last)
-        with torch.autocast('cpu', dtype=torch.bfloat16):
-            self.forward(x, mode='tensor')
+        self.runner(imgs,
+                    self.view_pre.sample_views(len(idx), *imgs.shape[-2:]))
 
 
 def latency_ms(model, shape, threads, iters):
@@ -310,15 +297,16 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
     fingerprint = teacher_fingerprint(frozen)
     t_batch = 64  # tools/cache_teacher.py's default --batch-size
     steps[('cache_before', True)] = CacheStep(
-        copy.deepcopy(frozen), images, t_batch, view_pre)
-    now = fuse_frozen_bn(copy.deepcopy(frozen))
+        TeacherViewRunner(copy.deepcopy(frozen), fuse_bn=False,
+                          channels_last=False, amp=True),
+        images, t_batch, view_pre)
     steps[('cache_now', True)] = CacheStep(
-        now.to(memory_format=torch.channels_last), images, t_batch, view_pre,
-        nhwc=True)
+        TeacherViewRunner(copy.deepcopy(frozen), amp=True), images, t_batch,
+        view_pre)
     if compile_model:
         steps[('cache_now_compile', True)] = CacheStep(
-            copy.deepcopy(now), images, t_batch, view_pre, nhwc=True,
-            compile_model=True)
+            TeacherViewRunner(copy.deepcopy(frozen), compile=True, amp=True),
+            images, t_batch, view_pre)
 
     # Cached teacher: the logits' values do not change the timing.
     cache_file = osp.join(tmp, 'teacher_cache.npz')

@@ -1,16 +1,26 @@
 import copy
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
 from mmpretrain.registry import MODELS
 from PIL import Image
 
 import mmcompact  # noqa: F401
+
+# Property tests: the same examples on every run (CI must not flake), no
+# per-example deadline (a busy 2-core machine is slow); more with
+# pytest --hypothesis-profile=thorough.
+settings.register_profile('ci', max_examples=40, deadline=None,
+                          derandomize=True)
+settings.register_profile('thorough', max_examples=1000, deadline=None)
+settings.load_profile('ci')
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_CIFAR10 = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data',
@@ -120,21 +130,50 @@ def data_options(root, batch_size=8):
     return opts
 
 
+def run_command(cmd, repo_root, env=None, returncode=0):
+    """Run ``cmd`` in the repo with the repo first on ``PYTHONPATH``.
+
+    Args:
+        cmd (list[str]): The command.
+        repo_root (str): Its working directory.
+        env (dict, optional): Variables added to this process's.
+        returncode (int): The exit status expected; ``-N`` for a process
+            killed by signal N. Defaults to 0.
+
+    Returns:
+        str: Its stdout and stderr; an assertion error names the failure.
+    """
+    # Keep the caller's PYTHONPATH (packages installed there).
+    env = dict(os.environ, **(env or {}))
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (repo_root, os.environ.get('PYTHONPATH')) if p)
+    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == returncode, (
+        f'{" ".join(cmd)}\nexit status {proc.returncode}, expected '
+        f'{returncode}\n--- stdout ---\n{proc.stdout[-3000:]}\n'
+        f'--- stderr ---\n{proc.stderr[-3000:]}')
+    return proc.stdout + proc.stderr
+
+
 def run_tool(python, repo_root, tool, *args, cfg_options=(),
-             folder='tools'):
-    """Run ``<folder>/<tool>`` in the repo; its output, or an assertion."""
+             folder='tools', returncode=0):
+    """Run ``<folder>/<tool>`` in the repo; its output, or an assertion
+    (``returncode``: see :func:`run_command`)."""
     cmd = [python, osp.join(folder, tool), *args]
     if cfg_options:
         cmd += ['--cfg-options', *cfg_options]
-    # The repo first; keep the caller's PYTHONPATH (packages installed there).
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (repo_root, os.environ.get('PYTHONPATH')) if p))
-    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, (
-        f'{" ".join(cmd)}\n--- stdout ---\n{proc.stdout[-3000:]}\n'
-        f'--- stderr ---\n{proc.stderr[-3000:]}')
-    return proc.stdout + proc.stderr
+    return run_command(cmd, repo_root, returncode=returncode)
+
+
+def run_dist_script(python, repo_root, script, *args):
+    """``bash tools/<script> *args`` (torchrun), one thread per process."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    return run_command(['bash', osp.join('tools', script), *args],
+                       repo_root, dict(PYTHON=python, OMP_NUM_THREADS='1',
+                                       PORT=str(port)))
 
 
 @pytest.fixture(scope='session')

@@ -9,6 +9,11 @@ trains on), runs the teacher of the config (``model.teacher`` +
 and writes logits, views and fingerprints of teacher, data and views to
 ``--out`` (default: next to the teacher checkpoint). A ``*_cached.py``
 joint config then trains without running the teacher.
+
+``tools/dist_cache_teacher.sh JOINT_CONFIG NPROC [...]`` splits the work
+over processes (GPUs, or CPU processes with gloo); every process draws the
+same views, runs its share of the batches, and rank 0 writes the file
+(atomically: a temporary file, then a rename).
 """
 import argparse
 import datetime
@@ -19,6 +24,8 @@ import time
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
+from mmengine.dist import (all_reduce, barrier, get_dist_info, init_dist,
+                           is_distributed)
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, MODELS
@@ -26,10 +33,11 @@ from mmpretrain.registry import DATASETS, MODELS
 import mmcompact  # noqa: F401
 from mmcompact.datasets import dataset_fingerprint, save_teacher_cache
 from mmcompact.models import (JointLearningClassifier,
-                              RandomViewClsDataPreprocessor, crop_views,
-                              fuse_frozen_bn, resolve_teacher,
+                              RandomViewClsDataPreprocessor,
+                              TeacherViewRunner, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import model_config
+from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
+                             model_config)
 
 
 def parse_args():
@@ -61,6 +69,10 @@ def parse_args():
         help='torch.compile the teacher (pays on large caches: the first '
         'batches wait for the compilation)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none', help='job launcher; tools/dist_cache_teacher.sh '
+        'splits the views over processes (gloo on a CPU-only machine)')
     return parser.parse_args()
 
 
@@ -70,9 +82,23 @@ def default_cache_path(ckpt: str, num_views: int) -> str:
     return osp.join(folder, f'teacher_cache_{num_views}v.npz')
 
 
+def init_dist_if_needed(cfg: Config, launcher: str) -> None:
+    """Join the process group of ``tools/dist_cache_teacher.sh``.
+
+    gloo on a CPU-only machine (:func:`init_cpu_dist_if_needed`),
+    mmengine's ``init_dist`` with the config's ``env_cfg.dist_cfg``
+    otherwise, as ``tools/train.py`` does.
+    """
+    if launcher == 'none' or init_cpu_dist_if_needed(cfg, launcher) or \
+            is_distributed():
+        return
+    init_dist(launcher, **cfg.get('env_cfg', {}).get('dist_cfg', {}))
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
+    check_cfg_options(cfg, args.cfg_options)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope('mmpretrain')
@@ -89,6 +115,8 @@ def main():
             f'({pre_cfg.get("type")}) draws no views; '
             'the cache stores the views of a RandomViewClsDataPreprocessor '
             "with view=dict(type='PadCrop' | 'ResizedCrop', ...).")
+    init_dist_if_needed(cfg, args.launcher)
+    rank, world_size = get_dist_info()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     _, teacher_ckpt, _ = resolve_teacher(cfg.model.teacher,
                                          cfg.model.get('teacher_ckpt'))
@@ -96,12 +124,9 @@ def main():
         cfg.model.teacher, teacher_ckpt).to(device)
     # Fingerprint the stage-1 weights, before folding changes them.
     fingerprint = teacher_fingerprint(teacher)
-    if args.fuse_bn:
-        fuse_frozen_bn(teacher)
-    if args.channels_last:
-        teacher.to(memory_format=torch.channels_last)
-    forward = torch.compile(teacher) if args.compile else teacher
-    t_pre = teacher.data_preprocessor
+    runner = TeacherViewRunner(teacher, fuse_bn=args.fuse_bn,
+                               channels_last=args.channels_last,
+                               compile=args.compile, amp=args.amp)
 
     dataset_cfg = cfg.train_dataloader.dataset.copy()
     dataset_cfg.pipeline = []
@@ -118,53 +143,56 @@ def main():
     rel_paths = [osp.relpath(i['img_path'], root).replace('\\', '/')
                  for i in infos]
     labels = [int(i['gt_label']) for i in infos]
+    # The same seed on every rank: all draw the same views.
     torch.manual_seed(args.seed)
     views = student_pre.sample_views(len(infos) * args.views, height,
                                      width).view(len(infos), args.views, -1)
-    t_size = getattr(t_pre, 'size', (height, width))
 
     num_classes = teacher.head.num_classes
-    logits = np.empty((len(infos), args.views, num_classes), np.float32)
+    # Every rank runs every world_size-th batch and fills its rows; the
+    # sum over ranks is the whole cache.
+    logits = torch.zeros(len(infos), args.views, num_classes)
     pairs = [(i, v) for i in range(len(infos)) for v in range(args.views)]
+    batches = list(range(0, len(pairs), args.batch_size))[rank::world_size]
     start = time.perf_counter()
-    with torch.no_grad(), torch.autocast(
-            device, dtype=torch.bfloat16 if device == 'cpu' else
-            torch.float16, enabled=args.amp):
-        progress = ProgressBar(len(pairs))
-        for b in range(0, len(pairs), args.batch_size):
-            chunk = pairs[b:b + args.batch_size]
-            imgs = torch.stack([
-                torch.from_numpy(infos[i]['img']).permute(2, 0, 1)
-                for i, _ in chunk
-            ])
-            boxes = torch.stack([views[i, v] for i, v in chunk])
-            # The teacher sees each box at its own input size.
-            data = t_pre({'inputs': crop_views(imgs, boxes, t_size)}, False)
-            inputs = data['inputs'].to(device)
-            if args.channels_last:
-                inputs = inputs.contiguous(memory_format=torch.channels_last)
-            out = forward(inputs, mode='tensor')
-            for (i, v), row in zip(chunk, out.float().cpu().numpy()):
-                logits[i, v] = row
-            progress.update(len(chunk))
+    progress = ProgressBar(len(batches)) if rank == 0 else None
+    for b in batches:
+        chunk = pairs[b:b + args.batch_size]
+        imgs = torch.stack([
+            torch.from_numpy(infos[i]['img']).permute(2, 0, 1)
+            for i, _ in chunk
+        ])
+        rows, cols = torch.tensor(chunk).unbind(1)
+        logits[rows, cols] = runner(imgs, views[rows, cols])
+        if progress is not None:
+            progress.update()
+    if world_size > 1:
+        all_reduce(logits, op='sum')
     seconds = time.perf_counter() - start
 
     out = args.out or default_cache_path(teacher_ckpt, args.views)
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    save_teacher_cache(
-        out, logits, views.numpy(), rel_paths,
-        dict(teacher=fingerprint,
-             data=dataset_fingerprint(rel_paths, labels),
-             teacher_ckpt=str(teacher_ckpt),
-             num_views=args.views, seed=args.seed, view=student_pre.view,
-             image_shape=(height, width), teacher_size=tuple(t_size),
-             amp=args.amp,
-             created=datetime.datetime.now().isoformat(timespec='seconds')))
-    agree = (logits.argmax(-1) == np.asarray(labels)[:, None]).mean()
-    print(f'\n{out}: {len(infos)} images x {args.views} views in '
-          f'{seconds:.0f} s ({len(pairs) / seconds:.0f} views/s), '
-          f'{osp.getsize(out) / len(infos):.0f} B/image, teacher top-1 on '
-          f'the stored train views {100 * agree:.2f}%')
+    if rank == 0:
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+        logits = logits.numpy()
+        save_teacher_cache(
+            out, logits, views.numpy(), rel_paths,
+            dict(teacher=fingerprint,
+                 data=dataset_fingerprint(rel_paths, labels),
+                 teacher_ckpt=str(teacher_ckpt),
+                 num_views=args.views, seed=args.seed,
+                 view=student_pre.view, image_shape=(height, width),
+                 teacher_size=tuple(runner.size or (height, width)),
+                 amp=args.amp,
+                 created=datetime.datetime.now().isoformat(
+                     timespec='seconds')))
+        agree = (logits.argmax(-1) == np.asarray(labels)[:, None]).mean()
+        print(f'\n{out}: {len(infos)} images x {args.views} views in '
+              f'{seconds:.0f} s ({len(pairs) / seconds:.0f} views/s, '
+              f'{world_size} process(es)), '
+              f'{osp.getsize(out) / len(infos):.0f} B/image, teacher top-1 '
+              f'on the stored train views {100 * agree:.2f}%')
+    # The other ranks return once the file is complete.
+    barrier()
 
 
 if __name__ == '__main__':

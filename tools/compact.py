@@ -69,7 +69,7 @@ import mmcompact
 from mmcompact.datasets import load_teacher_cache_meta
 from mmcompact.models import (JointLearningClassifier, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import model_config
+from mmcompact.utils import check_cfg_options, model_config
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 REPORT_TOOL = osp.join(TOOLS, 'analysis_tools', 'compact_report.py')
@@ -176,12 +176,18 @@ def has_key(cfg, key: str) -> bool:
 
 
 def load_stage_config(path: str, options: dict, all_keys: bool) -> Config:
-    """``path`` with ``options``: all of them, or those whose key it has."""
+    """``path`` with ``options``: all of them, or those whose key it has.
+
+    Keys that would change nothing are refused, as by ``tools/train.py``
+    (:func:`mmcompact.utils.check_cfg_options`).
+    """
     cfg = Config.fromfile(path)
-    cfg.merge_from_dict({
+    options = {
         k: v
         for k, v in options.items() if all_keys or has_key(cfg, k)
-    })
+    }
+    check_cfg_options(cfg, options)
+    cfg.merge_from_dict(options)
     return cfg
 
 

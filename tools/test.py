@@ -6,9 +6,12 @@ it can be tested with the joint config or with the student config
 (``configs/compact_*.py``); the latter needs no teacher checkpoint.
 ``--launcher pytorch`` (``tools/dist_test.sh``) also runs on a CPU-only
 machine, with gloo (:func:`mmcompact.utils.init_cpu_dist_if_needed`).
+``--cfg-options`` keys that would change nothing are refused
+(:func:`mmcompact.utils.check_cfg_options`).
 """
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import init_cpu_dist_if_needed, load_mmpretrain_tool
+from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
+                             load_mmpretrain_tool)
 
 
 def main():
@@ -18,6 +21,7 @@ def main():
     def merge_args_and_init_dist(cfg, args):
         # mmpretrain's main builds the runner right after merge_args: the
         # last point where the CPU process group can be started first.
+        check_cfg_options(cfg, args.cfg_options)
         cfg = merge_args(cfg, args)
         init_cpu_dist_if_needed(cfg, args.launcher)
         return cfg

@@ -17,7 +17,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import init_cpu_dist_if_needed, load_mmpretrain_tool
+from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
+                             load_mmpretrain_tool)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None):
@@ -45,6 +46,9 @@ def parse_args(argv: Optional[Sequence[str]] = None):
 def merge_args(cfg: Config, args) -> Config:
     """mmpretrain's ``merge_args``, with ``--amp`` as ``AutoAmpOptimWrapper``.
 
+    ``--cfg-options`` keys that would change nothing are refused first
+    (:func:`mmcompact.utils.check_cfg_options`).
+
     Args:
         cfg (Config): The loaded config.
         args (argparse.Namespace): From :func:`parse_args`.
@@ -52,6 +56,7 @@ def merge_args(cfg: Config, args) -> Config:
     Returns:
         Config: ``cfg`` with the arguments merged in.
     """
+    check_cfg_options(cfg, args.cfg_options)
     cfg = load_mmpretrain_tool('train.py').merge_args(cfg, args)
     if args.amp:
         # AutoAmpOptimWrapper is AmpOptimWrapper on a GPU, bf16 on a CPU.

@@ -6,7 +6,10 @@ default_hooks = dict(
     # Keep the newest checkpoint (for --resume) and the best one; written
     # to a temporary file and renamed, so a kill while saving loses nothing.
     checkpoint=dict(type='AtomicCheckpointHook', interval=1,
-                    max_keep_ckpts=1, save_best='auto'))
+                    max_keep_ckpts=1, save_best='auto'),
+    # Checkpoints keep the random generators' states, so a run resumed
+    # after a kill repeats the uninterrupted one (docs/reliability.md).
+    random_state=dict(type='RandomStateHook'))
 randomness = dict(seed=0)
 
 # Scalars (the losses -- loss_cls and loss_soft for joint models --, the

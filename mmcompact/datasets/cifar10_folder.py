@@ -3,7 +3,7 @@ import os.path as osp
 from mmpretrain.datasets.categories import CIFAR10_CATEGORIES
 from mmpretrain.registry import DATASETS
 
-from .in_memory_custom_dataset import InMemoryCustomDataset
+from .in_memory_custom_dataset import MAX_LISTED, InMemoryCustomDataset
 
 
 @DATASETS.register_module()
@@ -13,7 +13,9 @@ class CIFAR10Folder(InMemoryCustomDataset):
     A drop-in for mmpretrain's ``CIFAR10`` (same ``data_root``/``split``
     arguments, same RGB ``img`` arrays, same class order) for users who have
     the images as files rather than the official pickled batches, e.g. the
-    JPEG copy in ``../shared/data/cifar10``.
+    JPEG copy in ``../shared/data/cifar10``. Without ``image_size`` every
+    image must be 32x32, as the CIFAR pad-and-crop views and models expect;
+    another size is refused at start-up, not at its first batch.
 
     Args:
         data_root (str): Folder holding ``train/`` and ``test/``.
@@ -22,6 +24,8 @@ class CIFAR10Folder(InMemoryCustomDataset):
     """
 
     METAINFO = {'classes': CIFAR10_CATEGORIES}
+    #: Side of a CIFAR-10 image.
+    SIZE = 32
 
     def __init__(self, data_root: str = '', split: str = 'train', **kwargs):
         if split not in ('train', 'test'):
@@ -45,3 +49,24 @@ class CIFAR10Folder(InMemoryCustomDataset):
                 f'CIFAR10Folder: class folders in "{root}" are {folders}, '
                 f'expected {tuple(CIFAR10_CATEGORIES)}')
         return data_list
+
+    def full_init(self):
+        if self._fully_initialized:
+            return
+        super().full_init()
+        if self.image_size is not None:  # resized when decoded
+            return
+        side = self.SIZE
+        other = [(self.get_data_info(i)['img_path'], img.shape[:2])
+                 for i, img in enumerate(self._images)
+                 if img.shape[:2] != (side, side)]
+        if other:
+            listed = ', '.join(f'"{path}" {h}x{w}'
+                               for path, (h, w) in other[:MAX_LISTED])
+            raise ValueError(
+                f'CIFAR10Folder: {len(other)} of {len(self)} images are not '
+                f'{side}x{side} ({listed}{" ..." * (len(other) > MAX_LISTED)}'
+                f'): CIFAR-10 views and models expect {side}x{side} '
+                'images. Resize these files, or set image_size='
+                f'{side} in the dataset config to resize every image when '
+                'it is loaded.')

@@ -1,10 +1,27 @@
+import io
+import os.path as osp
+from collections import Counter
 from typing import List, Optional
 
 import mmcv
 import mmengine.fileio as fileio
 import numpy as np
+from mmengine.logging import MMLogger
 from mmpretrain.datasets import CustomDataset
+from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS
+from PIL import Image
+
+from .transforms import ReplayTeacherView
+
+#: How many bad files one error message lists.
+MAX_LISTED = 10
+
+
+def _listed(items: List[str]) -> str:
+    shown = ', '.join(f'"{i}"' for i in items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    return shown + (f' and {more} more' if more > 0 else '')
 
 
 @DATASETS.register_module()
@@ -20,16 +37,28 @@ class InMemoryCustomDataset(CustomDataset):
     With ``image_size`` every image is also resized once, shorter side to
     ``image_size``, and centre-cropped to a square: photos of any size and
     aspect then stack into one batch, so crops and flips can run on the
-    whole batch (``RandomViewClsDataPreprocessor``). Grayscale, RGBA,
-    16-bit and CMYK files are converted to 8-bit 3-channel images, in RGB
-    order as mmpretrain's CIFAR datasets hand them out.
+    whole batch (``RandomViewClsDataPreprocessor``); images smaller than
+    ``image_size`` are enlarged (bilinear). Grayscale, palette, RGBA (alpha
+    dropped), 16-bit and CMYK files are converted to 8-bit 3-channel
+    images, in RGB order as mmpretrain's CIFAR datasets hand them out.
     Memory: ``H*W*3`` bytes per image (3 KiB at 32x32, 48 KiB at 128x128).
+
+    What cannot be a training set is refused when the dataset is built,
+    before training starts, with the files to fix: a missing folder, no or
+    empty class folders, class folders that differ from ``classes_from``,
+    and images that cannot be decoded (all of them in one error). Files
+    without an image extension are skipped with a warning.
 
     Args:
         image_size (int, optional): Side of the stored square images.
             Defaults to None (images kept at their own size).
         num_classes (int, optional): Expected number of classes; a data set
             with another number is refused at start-up. Defaults to None.
+        classes_from (str, optional): Folder, under ``data_root`` as
+            ``data_prefix`` is, whose class folders this split must have as
+            well, e.g. ``'train'`` for the test split: the label of a class
+            is the index of its folder name, so both splits need the same
+            names. Defaults to None (no check).
         **kwargs: Passed to :class:`CustomDataset`.
     """
 
@@ -37,13 +66,114 @@ class InMemoryCustomDataset(CustomDataset):
                  *args,
                  image_size: Optional[int] = None,
                  num_classes: Optional[int] = None,
+                 classes_from: Optional[str] = None,
                  **kwargs):
         if image_size is not None and image_size < 1:
             raise ValueError(f'image_size must be >= 1, got {image_size}')
         self.image_size = image_size
         self.num_classes = num_classes
+        self.classes_from = classes_from
         self._images: List[np.ndarray] = []
         super().__init__(*args, **kwargs)
+
+    def _find_samples(self) -> list:
+        """``(path in the class folder, label)`` of every image.
+
+        mmpretrain's folder scan, with the mistakes it lets through (no
+        folder, images outside class folders, an empty class folder,
+        another split's classes) refused or reported.
+        """
+        if not self.with_label:  # no classes: any file under the folder
+            return super()._find_samples()
+        name, root = type(self).__name__, self.img_prefix
+        if not fileio.isdir(root):
+            raise FileNotFoundError(
+                f'{name}: no folder "{root}". Expected class folders '
+                '<data_root>/<split>/<class>/<image>: set data_root (the '
+                'DATA_ROOT environment variable for the scene configs) to '
+                'the folder that holds train/ and test/.')
+        classes, folder_to_idx = find_folders(root)
+        loose = sorted(fileio.list_dir_or_file(
+            root, list_dir=False, list_file=True))
+        if not classes:
+            raise ValueError(
+                f'{name}: "{root}" has no class folders ({len(loose)} '
+                'files directly in it). Put the images of each class in a '
+                f'folder named after the class: {root}/<class>/<image>.')
+        self._check_classes_from(classes)
+        if self.CLASSES is not None and len(self.CLASSES) != len(classes):
+            raise ValueError(
+                f'{name}: "{root}" has {len(classes)} class folders '
+                f'{tuple(classes)}, but the dataset\'s classes are '
+                f'{tuple(self.CLASSES)}.')
+        skipped = []
+
+        def is_image(filename: str) -> bool:
+            valid = self.is_valid_file(filename)
+            if not valid:
+                skipped.append(filename)
+            return valid
+
+        samples, empty = get_samples(root, folder_to_idx, is_image)
+        if empty:
+            raise ValueError(
+                f'{name}: the class folders '
+                f'{_listed([f"{root}/{c}" for c in sorted(empty)])} hold no '
+                f'images (extensions {", ".join(sorted(self.extensions))}).'
+                ' Every folder is a class: add its images or remove it.')
+        self._warn_skipped(root, loose, skipped)
+        self.folder_to_idx = folder_to_idx
+        if self.CLASSES is None:
+            self._metainfo['classes'] = tuple(classes)
+        return samples
+
+    def _check_classes_from(self, classes: List[str]):
+        if self.classes_from is None:
+            return
+        name = type(self).__name__
+        source = fileio.join_path(self.data_root, self.classes_from) \
+            if self.data_root else self.classes_from
+        if not fileio.isdir(source):
+            raise FileNotFoundError(
+                f'{name}: no folder "{source}" (classes_from) to take the '
+                'class folders from.')
+        expected = find_folders(source)[0]
+        if classes == expected:
+            return
+        differences = []
+        extra = sorted(set(classes) - set(expected))
+        if extra:
+            differences.append(f'not in {self.classes_from}: '
+                               f'{_listed(extra)}')
+        missing = sorted(set(expected) - set(classes))
+        if missing:
+            differences.append(f'missing here: {_listed(missing)}')
+        raise ValueError(
+            f'{name}: the class folders of "{self.img_prefix}" differ from '
+            f'those of "{source}" ({"; ".join(differences)}). A label is '
+            'the index of its folder name, so every split needs the same '
+            'class folders: rename, add or remove folders.')
+
+    def _warn_skipped(self, root: str, loose: List[str],
+                      skipped: List[str]):
+        """Say which files the folder scan leaves out, and why."""
+        reasons = []
+        if loose:
+            reasons.append(f'{len(loose)} outside the class folders '
+                           f'({_listed(loose)})')
+        if skipped:
+            kinds = Counter(osp.splitext(f)[1].lower() or '(none)'
+                            for f in skipped)
+            reasons.append(
+                f'{len(skipped)} without an image extension ('
+                + ', '.join(f'{ext}: {n}' for ext, n in sorted(kinds.items()))
+                + f', e.g. "{skipped[0]}")')
+        if reasons:
+            MMLogger.get_current_instance().warning(
+                f'{type(self).__name__}: skipped {" and ".join(reasons)} '
+                f'in "{root}". Images need one of the extensions '
+                f'{", ".join(sorted(self.extensions))} (the dataset\'s '
+                '`extensions`).')
 
     def full_init(self):
         if self._fully_initialized:
@@ -58,25 +188,69 @@ class InMemoryCustomDataset(CustomDataset):
                 'num_classes in the dataset config) to the number of class '
                 'folders.')
         # After full_init the data list is serialised; read it back.
-        self._images = [
-            self._decode(super(InMemoryCustomDataset,
-                               self).get_data_info(i)['img_path'])
+        paths = [
+            super(InMemoryCustomDataset, self).get_data_info(i)['img_path']
             for i in range(len(self))
         ]
+        self._images, errors = [], []
+        for path in paths:
+            try:
+                self._images.append(self._decode(path))
+            # Every undecodable file in one error, so one pass fixes all.
+            except ValueError as e:
+                errors.append(e)
+        if errors:
+            listed = '\n'.join(f'  {e}' for e in errors[:MAX_LISTED])
+            more = len(errors) - MAX_LISTED
+            raise ValueError(
+                f'{type(self).__name__}: {len(errors)} of {len(paths)} '
+                f'images cannot be decoded:\n{listed}\n'
+                + (f'  ... and {more} more\n' if more > 0 else '')
+                + 'Replace or delete these files (copy again those that '
+                'were cut short).') from errors[0]
+        # A replayed teacher cache must hold these images, in this order:
+        # say so now rather than at the first batch.
+        for transform in self.pipeline.transforms:
+            if isinstance(transform, ReplayTeacherView):
+                transform.check_dataset(self)
 
     def _decode(self, path: str) -> np.ndarray:
-        try:
-            img = mmcv.imfrombytes(
-                fileio.get(path), flag='color',
-                channel_order='rgb')
-        except Exception as e:
-            raise ValueError(f'Cannot decode image "{path}": {e}') from e
+        data = fileio.get(path)
+        if not data:
+            raise ValueError(
+                f'Cannot decode image "{path}": an empty file (0 bytes)')
+        cut = self._cut_jpeg(data)
+        if cut is not None:
+            raise ValueError(
+                f'Cannot decode image "{path}": a JPEG file cut short ({cut})')
+        img = mmcv.imfrombytes(data, flag='color', channel_order='bgr')
         if img is None:
-            raise ValueError(f'Cannot decode image "{path}": not an image '
-                             'file or truncated.')
+            raise ValueError(
+                f'Cannot decode image "{path}": OpenCV does not read it (not '
+                'an image, damaged, or a kind it does not read, e.g. 32-bit '
+                'float TIFF)')
+        img = mmcv.bgr2rgb(img)
         if self.image_size is not None:
             img = self._square(img, self.image_size)
         return img
+
+    @staticmethod
+    def _cut_jpeg(data: bytes) -> Optional[str]:
+        """Why a JPEG file is cut short, or None if it is not.
+
+        OpenCV 4 decodes a cut JPEG with a grey bottom and only a warning.
+        A whole one ends with the end-of-image marker ``FF D9``.
+        """
+        if data[:2] != b'\xff\xd8' or data.rstrip(b'\0')[-2:] == b'\xff\xd9':
+            return None
+        # Bytes after the marker (phones append videos) are fine: Pillow
+        # decodes up to the marker and fails on cut data only.
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+        except OSError as e:
+            return f'Pillow: {e}'
+        return None
 
     @staticmethod
     def _square(img: np.ndarray, size: int) -> np.ndarray:

@@ -1,4 +1,6 @@
-from .atomic_local_backend import AtomicLocalBackend, atomic_write
+from .atomic_local_backend import (AtomicLocalBackend, atomic_file,
+                                   atomic_write)
+from .cfg_options import check_cfg_options
 from .cpu_dist import init_cpu_dist_if_needed
 from .deployment import (build_data_preprocessor, eval_dataloader,
                          evaluate_top1, graph_inputs, load_classifier,
@@ -20,5 +22,6 @@ __all__ = [
     'model_complexity', 'model_input_size', 'state_dict_sizes',
     'time_interleaved', 'dataset_fingerprint', 'load_teacher_cache',
     'load_teacher_cache_meta', 'save_teacher_cache',
-    'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_write'
+    'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_file',
+    'atomic_write', 'check_cfg_options'
 ]

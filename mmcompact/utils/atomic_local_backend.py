@@ -1,8 +1,9 @@
 """A local file backend whose writes are all-or-nothing."""
+import contextlib
 import os
 import os.path as osp
 from pathlib import Path
-from typing import Union
+from typing import BinaryIO, Iterator, Union
 
 import mmengine
 from mmengine.fileio import LocalBackend, register_backend
@@ -18,8 +19,9 @@ class AtomicLocalBackend(LocalBackend):
     the bytes go to a hidden file in the same directory, are flushed to
     disk, and ``os.replace`` (atomic on POSIX and Windows within one file
     system) gives it the real name, so a reader sees the old file or the
-    complete new one. Selected with ``backend_args=dict(
-    backend='atomic_local')``, as ``AtomicCheckpointHook`` does.
+    complete new one (:func:`atomic_file`). Selected with
+    ``backend_args=dict(backend='atomic_local')``, as
+    ``AtomicCheckpointHook`` does.
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
@@ -45,12 +47,22 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write(obj.encode(encoding), filepath)
 
 
-def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
-    """Write ``data`` to a temporary file beside ``filepath``, then rename.
+@contextlib.contextmanager
+def atomic_file(filepath: Union[str, Path]) -> Iterator[BinaryIO]:
+    """A binary file to write that replaces ``filepath`` only when complete.
+
+    The bytes go to a hidden temporary file in the same directory; when the
+    ``with`` block ends without an error they are flushed to disk and
+    ``os.replace`` (atomic within one file system) gives the file its real
+    name. A reader sees the old file or the complete new one. An error in
+    the block removes the temporary file and propagates; a killed process
+    leaves it behind (``.<name>.<pid>.tmp``, read by nothing).
 
     Args:
-        data (bytes): The file's whole content.
         filepath (str or Path): The final path; its directory is created.
+
+    Yields:
+        BinaryIO: The open temporary file.
     """
     filepath = str(filepath)
     folder = osp.dirname(osp.abspath(filepath))
@@ -59,10 +71,21 @@ def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     tmp = osp.join(folder, f'.{osp.basename(filepath)}.{os.getpid()}.tmp')
     try:
         with open(tmp, 'wb') as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filepath)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
+    """Write ``data`` to ``filepath`` through :func:`atomic_file`.
+
+    Args:
+        data (bytes): The file's whole content.
+        filepath (str or Path): The final path; its directory is created.
+    """
+    with atomic_file(filepath) as f:
+        f.write(data)

@@ -1,5 +1,6 @@
 import os
 import os.path as osp
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mmcompact  # noqa: F401
+
+from ..conftest import make_cifar_folder
 
 
 def _build(**kwargs):
@@ -50,3 +53,16 @@ def test_same_pipeline_output_as_cifar10_style(tiny_cifar):
     item = ds[0]
     assert tuple(item['inputs'].shape) == (3, 32, 32)
     assert osp.basename(item['data_samples'].img_path) == '0000.jpg'
+
+
+def test_images_of_another_size_are_refused_unless_resized(tmp_path):
+    root = make_cifar_folder(tmp_path, per_class=(1, 1))
+    small = osp.join(root, 'train', 'dog', '0000.jpg')
+    Image.new('RGB', (30, 20)).save(small)
+    with pytest.raises(ValueError, match=r'1 of 10 images are not 32x32 '
+                       rf'\("{re.escape(small)}" 20x30\).*image_size=32'):
+        _build(data_root=root, split='train', pipeline=[])
+    resized = _build(data_root=root, split='train', pipeline=[],
+                     image_size=32)
+    assert {resized.get_data_info(i)['img'].shape
+            for i in range(len(resized))} == {(32, 32, 3)}

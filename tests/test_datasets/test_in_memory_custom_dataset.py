@@ -1,9 +1,12 @@
+import io
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
@@ -82,9 +85,19 @@ def test_other_image_modes_load_as_8_bit_rgb(tmp_path):
     cv2.imwrite(str(tmp_path / 'b' / 'rgb16.png'), bgr16)
     Image.new('CMYK', (10, 12), (0, 255, 255, 0)).save(
         str(tmp_path / 'b' / 'cmyk.jpg'), quality=100)
+    # Palette, grey + alpha and 1-bit images.
+    os.makedirs(tmp_path / 'c')
+    Image.new('RGB', (10, 12), BLUE).convert('P').save(
+        str(tmp_path / 'c' / 'palette.png'))
+    Image.new('LA', (10, 12), (90, 10)).save(str(tmp_path / 'c' / 'la.png'))
+    Image.new('1', (10, 12), 1).save(str(tmp_path / 'c' / 'bits.png'))
     images = _images(_build(str(tmp_path)))
+    assert len(images) == 8
     for name, img in images.items():
         assert img.shape == (12, 10, 3) and img.dtype == np.uint8, name
+    assert (images['c/palette.png'] == BLUE).all()
+    assert (images['c/la.png'] == 90).all()
+    assert (images['c/bits.png'] == 255).all()
     assert (images['a/gray.png'] == 77).all()
     assert (images['a/rgba.png'] == (200, 100, 30)).all()
     assert (images['b/gray16.png'] == 128).all()
@@ -111,3 +124,72 @@ def test_bad_files_and_settings_are_refused(tmp_path):
         _build(str(tmp_path))
     with pytest.raises(ValueError, match='image_size must be >= 1'):
         InMemoryCustomDataset(data_root=str(tmp_path), image_size=0)
+
+
+def test_undecodable_files_are_listed_in_one_error(tmp_path):
+    _save(str(tmp_path / 'a' / 'good.png'), np.zeros((4, 4, 3), np.uint8))
+    whole = io.BytesIO()
+    Image.new('RGB', (16, 16), GREEN).save(whole, 'JPEG')
+    (tmp_path / 'a' / 'cut.jpg').write_bytes(whole.getvalue()[:300])
+    (tmp_path / 'b').mkdir()
+    (tmp_path / 'b' / 'empty.png').write_bytes(b'')
+    (tmp_path / 'b' / 'html.jpg').write_text('<html></html>')
+    with pytest.raises(ValueError) as err:
+        _build(str(tmp_path))
+    lines = str(err.value).splitlines()
+    assert lines[0] == ('InMemoryCustomDataset: 3 of 4 images cannot be '
+                        'decoded:')
+    assert re.match(r'  Cannot decode image ".*a/cut\.jpg": a JPEG file cut '
+                    r'short \(Pillow: ', lines[1])
+    assert re.match(r'  Cannot decode image ".*b/empty\.png": an empty file',
+                    lines[2])
+    assert re.match(r'  Cannot decode image ".*b/html\.jpg": OpenCV does not '
+                    'read it', lines[3])
+    # Data after the end of a JPEG (phones append a video) is no damage.
+    for bad in ('a/cut.jpg', 'b/empty.png', 'b/html.jpg'):
+        (tmp_path / bad).unlink()
+    (tmp_path / 'b' / 'video.jpg').write_bytes(whole.getvalue() + b'mp4' * 99)
+    images = _images(_build(str(tmp_path)))
+    assert np.abs(images['b/video.jpg'].astype(int) - GREEN).max() <= 3
+
+
+def test_folder_mistakes_are_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r'no folder ".*missing/?"'):
+        _build(str(tmp_path / 'missing'))
+    _save(str(tmp_path / 'loose.png'), np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match=r'has no class folders \(1 files '
+                       r'directly in it\)'):
+        _build(str(tmp_path))
+    _save(str(tmp_path / 'a' / '0.png'), np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / 'b').mkdir()
+    (tmp_path / 'b' / 'notes.txt').write_text('no images yet')
+    with pytest.raises(ValueError, match=r'the class folders ".*/b" hold no '
+                       r'images \(extensions \.bmp, \.jpeg'):
+        _build(str(tmp_path))
+
+
+def test_files_left_out_are_reported(tmp_path):
+    root = tmp_path / 'data'
+    _save(str(root / 'a' / '0.png'), np.zeros((4, 4, 3), np.uint8))
+    _save(str(root / 'loose.png'), np.zeros((4, 4, 3), np.uint8))
+    (root / 'a' / 'notes.txt').write_text('')
+    (root / 'a' / 'photo.webp').write_bytes(b'')
+    log = tmp_path / 'log.txt'
+    MMLogger.get_instance('test_files_left_out', log_file=str(log))
+    assert len(_build(str(root))) == 1
+    assert ('InMemoryCustomDataset: skipped 1 outside the class folders '
+            '("loose.png") and 2 without an image extension (.txt: 1, '
+            '.webp: 1, e.g. "notes.txt")') in log.read_text()
+
+
+def test_classes_from_another_split(tmp_path):
+    for split, names in (('train', 'abc'), ('test', 'abc'), ('val', 'abd')):
+        for name in names:
+            _save(str(tmp_path / split / name / '0.png'),
+                  np.zeros((4, 4, 3), np.uint8))
+    test = _build(str(tmp_path), data_prefix='test', classes_from='train')
+    assert test.CLASSES == ('a', 'b', 'c')
+    with pytest.raises(ValueError, match=r'the class folders of ".*val" '
+                       r'differ from those of ".*train" \(not in train: "d"; '
+                       r'missing here: "c"\)\. A label is the index'):
+        _build(str(tmp_path), data_prefix='val', classes_from='train')

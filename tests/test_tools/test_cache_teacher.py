@@ -6,6 +6,7 @@ tests then check that the student replays exactly the views the teacher's
 logits were computed on.
 """
 import copy
+import os
 import os.path as osp
 import sys
 
@@ -26,8 +27,8 @@ from mmcompact.utils import (dataset_fingerprint, load_teacher_cache,
                              load_teacher_cache_meta)
 from mmcompact.utils.teacher_cache import CACHE_VERSION
 
-from ..conftest import (STUDENT_PRE, make_class_folders, save_checkpoint,
-                        write_config)
+from ..conftest import (STUDENT_PRE, make_class_folders, run_dist_script,
+                        save_checkpoint, write_config)
 from .conftest import load_script
 
 
@@ -184,6 +185,33 @@ def test_tool_writes_a_version_2_cache(built):
         rel, [i['gt_label'] for i in infos])
 
 
+def test_two_processes_write_the_same_cache(built, python, repo_root):
+    """``tools/dist_cache_teacher.sh`` over 2 gloo processes."""
+    out = str(built['tmp'] / 'dist_cache.npz')
+    # The worker processes register the toy teacher through this module.
+    config = write_config(
+        built['tmp'] / 'joint_dist.py',
+        f'_base_ = [{built["config"]!r}]\ncustom_imports = dict(imports=['
+        f'{__name__!r}], allow_failed_imports=False)\n')
+    log = run_dist_script(python, repo_root, 'dist_cache_teacher.sh',
+                          config, '2', '--views', str(NUM_VIEWS),
+                          '--out', out, '--batch-size', '5')
+    assert '2 process(es)' in log
+    one, two = load_teacher_cache(built['cache']), load_teacher_cache(out)
+    # The same views on both ranks, each batch run by one of them.
+    assert np.array_equal(one['views'], two['views'])
+    assert list(one['rel_paths']) == list(two['rel_paths'])
+    # Equal but for the order of sums (threads per process).
+    scale = np.abs(one['logits']).max()
+    assert np.allclose(one['logits'], two['logits'], rtol=0, atol=2e-3 * scale)
+    assert not np.isnan(two['logits']).any()
+    assert {k: v for k, v in one['meta'].items() if k != 'created'} == \
+        {k: v for k, v in two['meta'].items() if k != 'created'}
+    # Rank 0 wrote it once, by a rename: no temporary file is left.
+    assert sorted(os.listdir(built['tmp'])).count('dist_cache.npz') == 1
+    assert not [f for f in os.listdir(built['tmp']) if 'tmp' in f]
+
+
 def test_stored_views_are_the_student_views(built):
     views = torch.from_numpy(
         load_teacher_cache(built['cache'])['views']).long()
@@ -312,19 +340,18 @@ def test_another_view_config_is_refused(built):
 
 
 def test_another_image_size_is_refused(built):
+    # When the dataset is built (before training), not at its first batch.
     side = built['stored'] - 4
-    dataset = _replay_dataset(built, image_size=side)
     with pytest.raises(ValueError, match=rf'built on \({side + 4}, '
                        rf'{side + 4}\) images.*is \({side}, {side}\).*'
                        'image_size changed'):
-        dataset[0]
+        _replay_dataset(built, image_size=side)
 
 
 def test_another_data_set_is_refused(built):
-    dataset = _replay_dataset(built, data_prefix='test')
     with pytest.raises(ValueError, match='does not match the data set: '
                        'sample 0 is .*test/a/0.png.*train/a/0.png'):
-        dataset[0]
+        _replay_dataset(built, data_prefix='test')
     with pytest.raises(FileNotFoundError, match='tools/cache_teacher.py'):
         _replay_dataset(built, cache=str(built['tmp'] / 'missing.npz'))
 

@@ -1,6 +1,7 @@
 """tools/analysis_tools/compact_report.py on tiny models and data."""
 import json
 import os
+import shutil
 
 import pytest
 from PIL import Image
@@ -24,11 +25,9 @@ def compact_report():
     return load_script('tools/analysis_tools/compact_report.py')
 
 
-@pytest.fixture(scope='module')
-def report(tiny_models, exported, compact_report, tmp_path_factory):
-    out = tmp_path_factory.mktemp('report')
+def _report_args(tiny_models, exported, out):
     student = tiny_models['student_config']
-    code = compact_report.main([
+    return [
         '--teacher', tiny_models['teacher_config'],
         tiny_models['teacher_ckpt'], '--student', student,
         tiny_models['student_ckpt'], '--baseline', student,
@@ -36,8 +35,13 @@ def report(tiny_models, exported, compact_report, tmp_path_factory):
         exported['int8'], '--out',
         str(out), '--rounds', '2', '--iters', '1', '--batch', '4',
         '--batch-rounds', '1', '--top1', 'teacher=12.5'
-    ])
-    assert code == 0
+    ]
+
+
+@pytest.fixture(scope='module')
+def report(tiny_models, exported, compact_report, tmp_path_factory):
+    out = tmp_path_factory.mktemp('report')
+    assert compact_report.main(_report_args(tiny_models, exported, out)) == 0
     return out
 
 
@@ -111,3 +115,21 @@ def test_bad_top1_fails_before_work(compact_report, tiny_models, tmp_path):
         with pytest.raises(SystemExit):
             compact_report.main([*args, '--top1', bad])
     assert not (tmp_path / 'out').exists()
+
+
+def test_failed_rerun_keeps_the_previous_report(report, tiny_models,
+                                                exported, compact_report,
+                                                tmp_path, monkeypatch):
+    out = tmp_path / 'report'
+    shutil.copytree(report, out)
+    before = {name: (out / name).read_bytes() for name in os.listdir(out)}
+
+    def fail(*args):
+        raise RuntimeError('plotting failed')
+
+    # The last of the three files to be made fails: none is written.
+    monkeypatch.setattr(compact_report, 'plot', fail)
+    with pytest.raises(RuntimeError, match='plotting failed'):
+        compact_report.main(_report_args(tiny_models, exported, out))
+    after = {name: (out / name).read_bytes() for name in os.listdir(out)}
+    assert after == before

@@ -1,4 +1,5 @@
-"""``tools/dist_train.sh`` on CPU: 2 gloo processes against one process.
+"""``tools/dist_train.sh`` on CPU: 2 gloo processes against one process,
+with the teacher online and from a cache.
 
 Two processes with a per-process batch of 4 must train exactly as one
 process with a batch of 8 when nothing depends on how a batch is split:
@@ -9,7 +10,8 @@ process with a batch of 8 when nothing depends on how a batch is split:
 - the student normalises with GroupNorm (per sample; BatchNorm statistics
   would differ between a batch of 4 and one of 8), the frozen teacher's
   BatchNorms use running statistics, and the views are deterministic (no
-  random crop or flip);
+  random crop or flip online; the cached stage 2 replays the one stored
+  view of each image, its rank's samples' views);
 - both losses are batch means, so the mean of the two ranks' losses is the
   loss of the whole batch, and DDP's averaged gradient is its gradient;
 - same seed, so the same initial weights (DDP also broadcasts rank 0's).
@@ -20,16 +22,14 @@ one log per rank with ``log_level='DEBUG'``) within 2e-4, final weights
 within 1e-4.
 """
 import glob
-import os
 import os.path as osp
 import re
-import socket
-import subprocess
 
 import pytest
 import torch
 
-from ..conftest import REPO_ROOT, write_config
+from ..conftest import (REPO_ROOT, run_command, run_dist_script, run_tool,
+                        write_config)
 from .conftest import TINY_TEACHER
 
 GLOBAL_BATCH = 8
@@ -40,7 +40,8 @@ model = dict(
     type='JointLearningClassifier',
     data_preprocessor=dict(
         type='RandomViewClsDataPreprocessor', size=24, num_classes=10,
-        flip_prob=0.0, mean=[125.3, 123.0, 113.9], std=[51.6, 50.8, 51.3]),
+        flip_prob=0.0, mean=[125.3, 123.0, 113.9], std=[51.6, 50.8, 51.3],
+        view={view!r}),
     backbone=dict(type='CifarVGG', widths=(16, 32, 64), stem_channels=8,
                   norm_cfg=dict(type='GN', num_groups=4)),
     neck=dict(type='GlobalAveragePooling'),
@@ -64,12 +65,15 @@ log_processor = dict(window_size=1)
 # Every rank writes its own log (mmengine's MMLogger at DEBUG level).
 log_level = 'DEBUG'
 """
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+# Stage 2 from a cache of one view per image: each rank replays the stored
+# views of its own samples (ReplayTeacherView, by sample index).
+_CACHED = """
+model.update(teacher_cache={cache!r})
+train_dataloader['dataset']['pipeline'] = [
+    dict(type='ReplayTeacherView', cache_file={cache!r}),
+    dict(type='PackInputs', algorithm_keys=['teacher_logits',
+                                            'teacher_view'])]
+"""
 
 
 def _losses(log_file):
@@ -83,39 +87,40 @@ def _losses(log_file):
     }
 
 
-def _run(cmd, python, env_extra):
-    env = dict(os.environ, PYTHON=python, OMP_NUM_THREADS='1',
-               **env_extra)
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (REPO_ROOT, os.environ.get('PYTHONPATH')) if p)
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, (
-        f'{" ".join(cmd)}\n--- stdout ---\n{proc.stdout[-3000:]}\n'
-        f'--- stderr ---\n{proc.stderr[-3000:]}')
-    return proc.stdout + proc.stderr
+@pytest.fixture(scope='module', params=['online', 'cached'])
+def runs(request, tmp_path_factory, tiny_cifar, tiny_models, python):
+    folder = tmp_path_factory.mktemp(request.param)
 
-
-@pytest.fixture(scope='module')
-def runs(tmp_path_factory, tiny_cifar, tiny_models, python):
-    folder = tmp_path_factory.mktemp('dist')
-    out = {}
-    for name, nproc in (('single', 1), ('dist', 2)):
-        config = write_config(
+    def config(name, batch_size, view=None, extra=''):
+        return write_config(
             folder / f'{name}.py',
             _CONFIG.format(
                 runtime=osp.join(REPO_ROOT, 'configs', '_base_',
                                  'default_runtime.py'),
                 teacher=TINY_TEACHER,
                 teacher_ckpt=tiny_models['teacher_ckpt'], root=tiny_cifar,
-                batch_size=GLOBAL_BATCH // nproc))
+                batch_size=batch_size, view=view) + extra)
+
+    extra = ''
+    if request.param == 'cached':
+        view = dict(type='PadCrop', crop_size=32, padding=4)
+        cache = str(folder / 'teacher_cache_1v.npz')
+        run_tool(python, REPO_ROOT, 'cache_teacher.py',
+                 config('online', GLOBAL_BATCH, view), '--views', '1',
+                 '--out', cache)
+        extra = _CACHED.format(cache=cache)
+    out = {}
+    for name, nproc in (('single', 1), ('dist', 2)):
+        path = config(name, GLOBAL_BATCH // nproc,
+                      view if extra else None, extra)
         work_dir = str(folder / name)
         if nproc == 1:
-            cmd = [python, 'tools/train.py', config, '--work-dir', work_dir]
+            log = run_command([python, 'tools/train.py', path,
+                               '--work-dir', work_dir], REPO_ROOT,
+                              dict(OMP_NUM_THREADS='1'))
         else:
-            cmd = ['bash', 'tools/dist_train.sh', config, str(nproc),
-                   '--work-dir', work_dir]
-        log = _run(cmd, python, dict(PORT=str(_free_port())))
+            log = run_dist_script(python, REPO_ROOT, 'dist_train.sh', path,
+                                  str(nproc), '--work-dir', work_dir)
         out[name] = dict(work_dir=work_dir, log=log)
     return out
 

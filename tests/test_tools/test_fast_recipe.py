@@ -10,7 +10,7 @@ from mmpretrain.registry import MODELS
 
 from ..conftest import data_options, run_tool, write_small_teacher_config
 
-TEACHER = 'teacher_effnet-lite0-f4-96px_1xb64_cifar10.py'
+TEACHER = 'teacher_effnet-lite0-f4-128px_1xb64_cifar10.py'
 JOINT = 'configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py'
 CACHED = 'configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py'
 COMPACT = 'configs/compact_cifarvgg_1xb512_cifar10.py'
@@ -27,9 +27,11 @@ def test_fast_configs(repo_root):
     joint = _config(repo_root, JOINT)
     cached = _config(repo_root, CACHED)
     assert teacher.model.backbone.frozen_stages == 4
+    assert teacher.model.data_preprocessor.size == 128
     # Otherwise the teacher of the ResNet-20 recipe.
     teacher.model.backbone.frozen_stages = 0
     full_teacher.model.backbone.frozen_stages = 0
+    teacher.model.data_preprocessor.size = 96
     assert teacher.model == full_teacher.model
     assert osp.basename(joint.model.teacher.cfg_path) == TEACHER
     assert joint.model.backbone.type == 'CifarVGG'

@@ -47,7 +47,6 @@ import os
 import os.path as osp
 import statistics
 import sys
-import tempfile
 
 import numpy as np
 import onnxruntime
@@ -55,11 +54,11 @@ import torch
 from mmengine.config import DictAction
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import (cpu_model, eval_dataloader, evaluate_top1,
-                             load_classifier, load_config, model_complexity,
-                             model_input_size, onnx_input_size,
-                             ort_predictor, ort_session, state_dict_sizes,
-                             time_interleaved)
+from mmcompact.utils import (atomic_write, cpu_model, eval_dataloader,
+                             evaluate_top1, load_classifier, load_config,
+                             model_complexity, model_input_size,
+                             onnx_input_size, ort_predictor, ort_session,
+                             state_dict_sizes, time_interleaved)
 
 #: Row keys (``--top1`` names) and their labels, in table order.
 MODELS = {
@@ -137,24 +136,6 @@ def parse_args(argv=None):
     if any(t < 1 for t in args.threads):
         parser.error(f'--threads must be >= 1, got {args.threads}')
     return args
-
-
-def write_atomic(path: str, data) -> None:
-    """Write ``data`` (str or bytes) to a temporary file, then rename."""
-    binary = isinstance(data, bytes)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
-                               dir=osp.dirname(osp.abspath(path)))
-    try:
-        with os.fdopen(fd, 'wb' if binary else 'w',
-                       **({} if binary else {'encoding': 'utf-8'})) as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def build_rows(args):
@@ -424,11 +405,17 @@ def main(argv=None) -> int:
         columns=columns(args.threads, args.batch),
         models=[{k: r[k] for k in keep} for r in rows], ratios=ratio_rows)
     text = markdown(rows, ratio_rows, args, meta)
-    write_atomic(osp.join(args.out, 'report.json'),
-                 json.dumps(report, indent=2, default=_json_default) + '\n')
-    write_atomic(osp.join(args.out, 'report.md'), text)
-    write_atomic(osp.join(args.out, 'report.png'),
-                 plot(rows, args.threads, meta))
+    files = {
+        'report.json': (json.dumps(report, indent=2, default=_json_default)
+                        + '\n').encode(),
+        'report.md': text.encode(),
+        'report.png': plot(rows, args.threads, meta),
+    }
+    # All three made before any is written, each replaced whole: a run
+    # that fails or is killed leaves the previous report, not a truncated
+    # file or (but for a kill between the renames) a mix of two reports.
+    for name, data in files.items():
+        atomic_write(data, osp.join(args.out, name))
     print(text)
     print(f'wrote {args.out}/report.{{md,json,png}}')
     return 0

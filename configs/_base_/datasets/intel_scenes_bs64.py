@@ -18,5 +18,7 @@ val_dataloader = dict(
         type='InMemoryCustomDataset',
         data_root=data_root,
         data_prefix='test',
+        # Labels are folder indices: test/ needs train/'s class folders.
+        classes_from='train',
         num_classes=num_classes))
 test_dataloader = val_dataloader

@@ -29,6 +29,46 @@ class ReplayTeacherView(BaseTransform):
         self.rel_paths = cache['rel_paths']
         self.image_shape = tuple(cache['meta']['image_shape'])
 
+    def check_dataset(self, dataset) -> None:
+        """Refuse a data set the cache was not built on, before training.
+
+        ``InMemoryCustomDataset`` calls this once its images are decoded;
+        :meth:`transform` checks every sample again, for other datasets.
+
+        Args:
+            dataset: A dataset whose ``get_data_info`` gives ``img_path``
+                and ``img`` (an in-memory one).
+
+        Raises:
+            ValueError: if the data set holds other images, in another
+                order, or at another stored size than the cache.
+        """
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        paths = [str(i['img_path']).replace('\\', '/') for i in infos]
+        cached = [str(p) for p in self.rel_paths]
+        differ = [i for i, (path, rel) in enumerate(zip(paths, cached))
+                  if not path.endswith(rel)]
+        if differ or len(paths) != len(cached):
+            where = f'sample {differ[0]} is "{paths[differ[0]]}", the ' \
+                f'cache holds "{cached[differ[0]]}" there; ' if differ else ''
+            raise ValueError(
+                f'Teacher cache "{self.cache_file}" does not match the data '
+                f'set: {where}{len(paths)} images in the data set, '
+                f'{len(cached)} in the cache. It was built for another data '
+                'set or split; rebuild it for this one: python '
+                f'tools/cache_teacher.py <joint config> --out '
+                f'{self.cache_file}')
+        for path, info in zip(paths, infos):
+            self._check_shape(path, info['img'])
+
+    def _check_shape(self, img_path: str, img: np.ndarray) -> None:
+        if tuple(img.shape[:2]) != self.image_shape:
+            raise ValueError(
+                f'Teacher cache "{self.cache_file}" was built on '
+                f'{self.image_shape} images, but "{img_path}" is '
+                f'{tuple(img.shape[:2])}: the data set\'s image_size '
+                'changed. Rebuild the cache.')
+
     def transform(self, results: dict) -> dict:
         idx = results['sample_idx']
         cached = str(self.rel_paths[idx]) if idx < len(self.rel_paths) \
@@ -40,12 +80,7 @@ class ReplayTeacherView(BaseTransform):
                 f'set: sample {idx} is "{img_path}", the cache holds '
                 f'"{cached}" there. Rebuild the cache for this data '
                 'set/split.')
-        if tuple(results['img'].shape[:2]) != self.image_shape:
-            raise ValueError(
-                f'Teacher cache "{self.cache_file}" was built on '
-                f'{self.image_shape} images, but "{img_path}" is '
-                f'{tuple(results["img"].shape[:2])}: the data set\'s '
-                'image_size changed. Rebuild the cache.')
+        self._check_shape(img_path, results['img'])
         view = np.random.randint(self.views.shape[1])
         results['teacher_view'] = self.views[idx, view].astype(np.int64)
         results['teacher_logits'] = self.logits[idx, view].astype(np.float32)

@@ -1,9 +1,12 @@
 from .atomic_checkpoint_hook import AtomicCheckpointHook
 from .channels_last_hook import ChannelsLastHook
 from .compile_hook import CompileHook
+from .random_state_hook import (RandomStateHook, get_random_states,
+                                set_random_states)
 from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
     'AtomicCheckpointHook', 'ChannelsLastHook', 'CompileHook',
-    'TeacherEvalHook'
+    'RandomStateHook', 'TeacherEvalHook', 'get_random_states',
+    'set_random_states'
 ]

@@ -74,6 +74,21 @@ def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
     return path
 
 
+def _class_counts(teacher: nn.Module, state_dict: dict,
+                  mismatched: List[str]) -> str:
+    """A note on the class counts when only the head's class dim differs."""
+    classes = getattr(getattr(teacher, 'head', None), 'num_classes', None)
+    own = teacher.state_dict()
+    heads = [k for k in mismatched if k.startswith('head.')
+             and own[k].shape[0] == classes
+             and own[k].shape[1:] == state_dict[k].shape[1:]]
+    if not heads or len(heads) != len(mismatched):
+        return ''
+    return (f' (the checkpoint predicts {state_dict[heads[0]].shape[0]} '
+            f'classes, the teacher config {classes}: stage 1 was trained on '
+            'another class count)')
+
+
 @MODELS.register_module()
 class JointLearningClassifier(ImageClassifier):
     """Compact student trained jointly on labels and a teacher's soft targets.
@@ -191,7 +206,8 @@ class JointLearningClassifier(ImageClassifier):
         """
         teacher, teacher_ckpt, config = resolve_teacher(teacher, teacher_ckpt)
         model = MODELS.build(teacher)
-        cls._load_teacher(model, _resolve_checkpoint(teacher_ckpt, config))
+        cls._load_teacher(model, _resolve_checkpoint(teacher_ckpt, config),
+                          config)
         model.requires_grad_(False)
         return model.eval()
 
@@ -212,30 +228,49 @@ class JointLearningClassifier(ImageClassifier):
                 'channels.')
 
     @staticmethod
-    def _load_teacher(teacher: nn.Module, filename: str):
-        # logger='current': the "Loads checkpoint" line goes to the run's
-        # log, not bare to stdout.
-        checkpoint = _load_checkpoint(
-            filename, map_location='cpu', logger='current')
+    def _load_teacher(teacher: nn.Module, filename: str,
+                      config: Optional[str] = None):
+        """Load ``filename`` strictly; a misfit names keys and shapes."""
+        hint = (f'Pass the stage-1 checkpoint of {config or "the teacher"} '
+                '(model.teacher_ckpt=<work dir or .pth>), or train it: '
+                f'python tools/train.py {config or "<teacher config>"}')
+        try:
+            # logger='current': the "Loads checkpoint" line goes to the
+            # run's log, not bare to stdout.
+            checkpoint = _load_checkpoint(
+                filename, map_location='cpu', logger='current')
+        # torch.load fails on a file that is not (all) a checkpoint with
+        # whatever its unpickler meets (RuntimeError for a cut zip,
+        # EOFError, KeyError for text, UnpicklingError for refused
+        # objects): name the file. Downloads keep their own errors.
+        except Exception as e:
+            if not osp.isfile(filename):
+                raise
+            raise ValueError(
+                f'Cannot read teacher checkpoint "{filename}" '
+                f'({type(e).__name__}: {e}). It is cut short, not a '
+                'PyTorch checkpoint, or holds objects that safe loading '
+                f'refuses. {hint}') from e
         state_dict = checkpoint.get('state_dict', checkpoint)
         own = teacher.state_dict()
         missing = sorted(set(own) - set(state_dict))
         unexpected = sorted(set(state_dict) - set(own))
-        mismatched = [
-            f'{k}: checkpoint {tuple(state_dict[k].shape)} vs teacher '
-            f'{tuple(own[k].shape)}'
-            for k in sorted(set(own) & set(state_dict))
-            if tuple(state_dict[k].shape) != tuple(own[k].shape)
-        ]
+        mismatched = sorted(
+            k for k in set(own) & set(state_dict)
+            if tuple(state_dict[k].shape) != tuple(own[k].shape))
         if missing or unexpected or mismatched:
             def first(keys):
                 return ', '.join(keys[:5]) + (' ...' if len(keys) > 5 else '')
 
+            shapes = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs '
+                      f'teacher {tuple(own[k].shape)}' for k in mismatched]
             raise ValueError(
                 f'Teacher checkpoint "{filename}" does not fit the teacher '
-                f'model: {len(missing)} missing keys [{first(missing)}], '
+                f'model{_class_counts(teacher, state_dict, mismatched)}: '
+                f'{len(missing)} missing keys [{first(missing)}], '
                 f'{len(unexpected)} unexpected keys [{first(unexpected)}], '
-                f'{len(mismatched)} shape mismatches [{first(mismatched)}]')
+                f'{len(mismatched)} shape mismatches [{first(shapes)}]. '
+                f'{hint}')
         teacher.load_state_dict(state_dict, strict=True)
 
     def _apply(self, fn, *args, **kwargs):

@@ -1,8 +1,12 @@
+import os
+import os.path as osp
+
 import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
-from mmpretrain.registry import TRANSFORMS
+from mmpretrain.registry import DATASETS, TRANSFORMS
+from PIL import Image
 
 import mmcompact  # noqa: F401
 from mmcompact.datasets import ReplayTeacherView
@@ -64,3 +68,24 @@ def test_other_samples_are_refused(cache):
         replay(dict(img=np.zeros((9, 8, 3), np.uint8), sample_idx=0,
                     img_path='/data/train/a/0.png'))
     assert repr(replay) == f"ReplayTeacherView(cache_file={cache['path']!r})"
+
+
+def test_the_data_set_is_checked_when_it_is_built(cache, tmp_path):
+    """Other images or image sizes are refused before any sample is drawn."""
+    root = tmp_path / 'data'
+    for rel in ('train/a/0.png', 'train/b/0.png'):
+        os.makedirs(root / osp.dirname(rel), exist_ok=True)
+        Image.new('RGB', (8, 8)).save(root / rel)
+    dataset = dict(type='InMemoryCustomDataset', data_root=str(root),
+                   data_prefix='train',
+                   pipeline=[dict(type='ReplayTeacherView',
+                                  cache_file=cache['path'])])
+    assert len(DATASETS.build(dataset)) == 2
+    with pytest.raises(ValueError, match=r'built on \(8, 8\) images, but '
+                       r'".*train/a/0\.png" is \(4, 4\)'):
+        DATASETS.build(dict(dataset, image_size=4))
+    Image.new('RGB', (8, 8)).save(root / 'train' / 'b' / '1.png')
+    with pytest.raises(ValueError, match=r'does not match the data set: 3 '
+                       r'images in the data set, 2 in the cache\. It was '
+                       'built for another data set or split'):
+        DATASETS.build(dataset)

@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
 from mmengine.dataset import default_collate, pseudo_collate
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -365,3 +367,102 @@ def test_is_registered():
     # torchvision's RandomResizedCrop defaults.
     assert _resized_crop().view == dict(type='ResizedCrop', scale=(0.08, 1.0),
                                         ratio=(3 / 4, 4 / 3))
+
+
+# Properties over random image sizes, paddings, crops, scales and seeds.
+sides = st.integers(1, 24)
+seeds = st.integers(0, 2**31 - 1)
+sizes = st.tuples(st.integers(1, 20), st.integers(1, 20))
+unit_ranges = st.lists(st.floats(0.01, 1.0), min_size=2,
+                       max_size=2).map(sorted).map(tuple)
+ratio_ranges = st.lists(st.floats(0.2, 5.0), min_size=2,
+                        max_size=2).map(sorted).map(tuple)
+
+
+@st.composite
+def pad_crops(draw):
+    """``(height, width, view)`` of a PadCrop that fits the padded image."""
+    height, width, padding = draw(sides), draw(sides), draw(st.integers(0, 6))
+    crop = (draw(st.integers(1, height + 2 * padding)),
+            draw(st.integers(1, width + 2 * padding)))
+    return height, width, dict(type='PadCrop', crop_size=crop,
+                               padding=padding)
+
+
+@st.composite
+def resized_crops(draw):
+    return draw(sides), draw(sides), dict(
+        type='ResizedCrop', scale=draw(unit_ranges), ratio=draw(ratio_ranges))
+
+
+@given(setup=pad_crops(), n=st.integers(1, 4), seed=seeds)
+def test_any_pad_crop_view_is_in_bounds_and_cuts_its_box(setup, n, seed):
+    height, width, view = setup
+    (crop_h, crop_w), p = view['crop_size'], view['padding']
+    pre = _pre(size=(crop_h, crop_w), view=view)
+    torch.manual_seed(seed)
+    views = pre.sample_views(n, height, width)
+    top, left, box_h, box_w, flip = views.T
+    assert views.shape == (n, 5)
+    assert (box_h == crop_h).all() and (box_w == crop_w).all()
+    assert top.min() >= -p and (top + box_h).max() <= height + p
+    assert left.min() >= -p and (left + box_w).max() <= width + p
+    assert set(flip.tolist()) <= {0, 1}
+    images = _images(n, (height, width), seed)
+    out = crop_views(_stacked(images), views, (crop_h, crop_w))
+    assert out.shape == (n, 3, crop_h, crop_w) and out.dtype == torch.uint8
+    for img, v, got in zip(images, views, out):
+        assert np.array_equal(got.permute(1, 2, 0).numpy(), _np_view(img, v))
+
+
+@given(height=sides, width=sides, padding=st.integers(0, 6),
+       extra=st.integers(1, 5))
+def test_pad_crop_larger_than_the_padded_image_is_refused(
+        height, width, padding, extra):
+    crop = (height + 2 * padding + extra, width)
+    pre = _pre(size=crop, view=dict(type='PadCrop', crop_size=crop,
+                                    padding=padding))
+    with pytest.raises(ValueError, match=rf'Cannot crop \({crop[0]}, '
+                       rf'{width}\) from {height}x{width} images padded by '
+                       rf'{padding}'):
+        pre.sample_views(2, height, width)
+
+
+@given(setup=resized_crops(), n=st.integers(1, 4), size=sizes, seed=seeds)
+def test_any_resized_crop_box_is_in_the_image(setup, n, size, seed):
+    height, width, view = setup
+    pre = _pre(size=size, view=view)
+    torch.manual_seed(seed)
+    views = pre.sample_views(n, height, width)
+    top, left, box_h, box_w, flip = views.T
+    assert (box_h >= 1).all() and (box_w >= 1).all()
+    assert top.min() >= 0 and (top + box_h).max() <= height
+    assert left.min() >= 0 and (left + box_w).max() <= width
+    assert set(flip.tolist()) <= {0, 1}
+    images = _images(n, (height, width), seed)
+    out = crop_views(_stacked(images), views, size)
+    assert out.shape == (n, 3, *size)
+    for img, v, got in zip(images, views, out):
+        if tuple(v[2:4].tolist()) == size:  # no resize: the box itself
+            assert np.array_equal(
+                got.to(torch.uint8).permute(1, 2, 0).numpy(),
+                _np_view(img, v))
+
+
+@given(setup=st.one_of(pad_crops(), resized_crops()), n=st.integers(1, 4),
+       size=sizes, seed=seeds)
+def test_a_stored_view_replays_the_pixels_it_first_gave(setup, n, size,
+                                                        seed):
+    """Drawn in a batch, stored as the cache stores it (int16), replayed:
+    the student sees the same normalised pixels both times."""
+    height, width, view = setup
+    pre = _pre(size=size, view=view)
+    images = _images(n, (height, width), seed)
+    torch.manual_seed(seed)
+    first = pre(default_collate(_packed(images)), training=True)['inputs']
+    torch.manual_seed(seed)
+    stored = pre.sample_views(n, height, width).numpy().astype(np.int16)
+    replayed = pre(default_collate(_packed(images, list(stored))),
+                   training=True)['inputs']
+    assert first.shape == (n, 3, *size)
+    assert torch.equal(first, replayed)
