@@ -1,3 +1,5 @@
+from typing import Optional
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmpretrain.registry import TRANSFORMS
@@ -19,13 +21,25 @@ class ReplayTeacherView(BaseTransform):
 
     Args:
         cache_file (str): ``.npz`` written by ``tools/cache_teacher.py``.
+        num_views (int, optional): Replay only the first ``num_views``
+            stored views of each image. The views are drawn independently,
+            so the first ``k`` of a cache are a ``k``-view cache: one large
+            cache answers how many views the student needs. Defaults to
+            all stored views.
     """
 
-    def __init__(self, cache_file: str):
+    def __init__(self, cache_file: str, num_views: Optional[int] = None):
         cache = load_teacher_cache(cache_file)
+        stored = cache['views'].shape[1]
+        if num_views is not None and not 1 <= num_views <= stored:
+            raise ValueError(
+                f'ReplayTeacherView: num_views={num_views}, but teacher '
+                f'cache "{cache_file}" holds {stored} views per image; '
+                f'choose 1 to {stored} or build a larger cache (--views).')
         self.cache_file = cache_file
-        self.logits = cache['logits']
-        self.views = cache['views']
+        self.num_views = num_views or stored
+        self.logits = cache['logits'][:, :self.num_views]
+        self.views = cache['views'][:, :self.num_views]
         self.rel_paths = cache['rel_paths']
         self.image_shape = tuple(cache['meta']['image_shape'])
 
@@ -87,4 +101,5 @@ class ReplayTeacherView(BaseTransform):
         return results
 
     def __repr__(self):
-        return f'{self.__class__.__name__}(cache_file={self.cache_file!r})'
+        return (f'{self.__class__.__name__}(cache_file={self.cache_file!r}, '
+                f'num_views={self.num_views})')

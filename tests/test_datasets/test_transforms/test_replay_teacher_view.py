@@ -67,7 +67,8 @@ def test_other_samples_are_refused(cache):
                        r'is \(9, 8\)'):
         replay(dict(img=np.zeros((9, 8, 3), np.uint8), sample_idx=0,
                     img_path='/data/train/a/0.png'))
-    assert repr(replay) == f"ReplayTeacherView(cache_file={cache['path']!r})"
+    assert repr(replay) == \
+        f"ReplayTeacherView(cache_file={cache['path']!r}, num_views=4)"
 
 
 def test_the_data_set_is_checked_when_it_is_built(cache, tmp_path):
@@ -89,3 +90,16 @@ def test_the_data_set_is_checked_when_it_is_built(cache, tmp_path):
                        r'images in the data set, 2 in the cache\. It was '
                        'built for another data set or split'):
         DATASETS.build(dataset)
+
+
+def test_num_views_replays_the_first_stored_views(cache):
+    replay = ReplayTeacherView(cache['path'], num_views=2)
+    img = np.zeros((8, 8, 3), np.uint8)
+    np.random.seed(0)
+    seen = {int(replay.transform(dict(
+        img=img, sample_idx=0, img_path='/data/train/a/0.png'))
+        ['teacher_view'][0]) for _ in range(40)}
+    assert seen == {0, 1}
+    for bad in (0, 5):
+        with pytest.raises(ValueError, match=f'num_views={bad}.*holds 4'):
+            ReplayTeacherView(cache['path'], num_views=bad)
