@@ -17,8 +17,9 @@ says how noisy each ratio was:
   ``ChannelsLastHook``: NHWC weights and preprocessed batches), and with
   ``--compile`` also with its networks compiled (``CompileHook``);
 * a stage-2 step with the online teacher (BatchNorm folded, the classifier's
-  default), and with cached teacher predictions (the cached config's
-  pipeline, ``ReplayTeacherView``), vs a student-alone step;
+  default), and with cached teacher predictions (the cached config:
+  stored views and logits looked up by ``CachedTeacher``), vs a
+  student-alone step;
 * stage-1 teacher fine-tuning (the teacher's own config and data
   pipeline), NCHW vs ``channels_last``;
 * the cache tool's inner step (crop the views, normalise, teacher forward
@@ -329,12 +330,6 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
     cached_cfg.train_dataloader.dataset.update(
         data_root=cfg.train_dataloader.dataset.data_root,
         indices=cfg.train_dataloader.dataset.indices)
-    replay = [t for t in cached_cfg.train_dataloader.dataset.pipeline
-              if t.type == 'ReplayTeacherView']
-    if not replay:
-        raise ValueError('The cached config\'s train pipeline has no '
-                         'ReplayTeacherView.')
-    replay[0].cache_file = cache_file
     cached_model = model_config(cached_cfg)
     cached_model.update(teacher_ckpt=joint_cfg.teacher_ckpt,
                         teacher_cache=cache_file)

@@ -4,12 +4,6 @@
 #   python tools/train.py configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py --amp
 _base_ = ['./joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10.py']
 
-teacher_cache = ('work_dirs/teacher_effnet-lite0-f4-128px_1xb64_cifar10/'
-                 'teacher_cache_8v.npz')
-model = dict(teacher_cache=teacher_cache)
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(type='ReplayTeacherView', cache_file=teacher_cache),
-        dict(type='PackInputs',
-             algorithm_keys=['teacher_logits', 'teacher_view']),
-    ]))
+model = dict(
+    teacher_cache='work_dirs/teacher_effnet-lite0-f4-128px_1xb64_cifar10/'
+    'teacher_cache_8v.npz')

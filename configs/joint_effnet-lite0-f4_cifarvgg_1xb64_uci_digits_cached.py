@@ -10,8 +10,6 @@
 #   python tools/train.py configs/joint_effnet-lite0-f4_cifarvgg_1xb64_uci_digits_cached.py
 _base_ = ['./compact_cifarvgg-16px_1xb64_uci_digits.py']
 
-teacher_cache = ('work_dirs/teacher_effnet-lite0-f4-48px_1xb64_uci_digits/'
-                 'teacher_cache_4v.npz')
 model = dict(
     type='JointLearningClassifier',
     teacher=dict(
@@ -20,13 +18,8 @@ model = dict(
     hard_loss_weight=0.5,
     distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
                       loss_weight=0.5),
-    teacher_cache=teacher_cache)
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(type='ReplayTeacherView', cache_file=teacher_cache),
-        dict(type='PackInputs',
-             algorithm_keys=['teacher_logits', 'teacher_view']),
-    ]))
+    teacher_cache='work_dirs/teacher_effnet-lite0-f4-48px_1xb64_uci_digits/'
+    'teacher_cache_4v.npz')
 # The teacher's accuracy on the validation set as stage 2 shows it the
 # images (logged once, as teacher/accuracy/top1).
 custom_hooks = [dict(type='TeacherEvalHook')]

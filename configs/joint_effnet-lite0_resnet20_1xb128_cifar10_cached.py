@@ -5,17 +5,14 @@
 #   python tools/train.py configs/joint_effnet-lite0_resnet20_1xb128_cifar10_cached.py --amp
 _base_ = ['./joint_effnet-lite0_resnet20_1xb128_cifar10.py']
 
-teacher_cache = ('work_dirs/teacher_effnet-lite0-96px_1xb64_cifar10/'
-                 'teacher_cache_8v.npz')
-model = dict(teacher_cache=teacher_cache)
+model = dict(
+    teacher_cache='work_dirs/teacher_effnet-lite0-96px_1xb64_cifar10/'
+    'teacher_cache_8v.npz')
 data_preprocessor = dict(
     type='RandomViewClsDataPreprocessor',
     size=32,
     view=dict(type='PadCrop', crop_size=32, padding=4))
 train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=[
-        dict(type='ReplayTeacherView', cache_file=teacher_cache),
-        dict(type='PackInputs',
-             algorithm_keys=['teacher_logits', 'teacher_view']),
-    ]))
+    # The views are cut on the batch, not per sample.
+    dataset=dict(pipeline=[dict(type='PackInputs')]))

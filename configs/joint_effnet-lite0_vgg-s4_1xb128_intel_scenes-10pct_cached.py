@@ -6,8 +6,6 @@
 #   python tools/train.py configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes-10pct_cached.py --amp
 _base_ = ['./compact_vgg-s4-96px_1xb128_intel_scenes-10pct.py']
 
-teacher_cache = ('work_dirs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes'
-                 '-10pct/teacher_cache_32v.npz')
 model = dict(
     type='JointLearningClassifier',
     teacher=dict(
@@ -17,10 +15,5 @@ model = dict(
     hard_loss_weight=0.1,
     distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
                       loss_weight=0.9),
-    teacher_cache=teacher_cache)
-train_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(type='ReplayTeacherView', cache_file=teacher_cache),
-        dict(type='PackInputs',
-             algorithm_keys=['teacher_logits', 'teacher_view']),
-    ]))
+    teacher_cache='work_dirs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes'
+    '-10pct/teacher_cache_32v.npz')

@@ -35,16 +35,30 @@ TEACHER_SIZE = 48
 # normalisation the model tests share.
 STUDENT_PRE = dict(
     num_classes=4, mean=[120.0, 110.0, 100.0], std=[50.0, 55.0, 60.0])
-TOY_TEACHER = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(
-        type='RandomViewClsDataPreprocessor', size=40, num_classes=4,
-        mean=[127.0] * 3, std=[128.0] * 3),
-    backbone=dict(type='CifarResNet', depth=8),
-    neck=dict(type='GlobalAveragePooling'),
-    # Has Dropout, which must stay in eval mode.
-    head=dict(type='StackedLinearClsHead', num_classes=4, in_channels=64,
-              mid_channels=[32], dropout_rate=0.5))
+
+
+def resnet8_classifier(num_classes, head):
+    """A CIFAR ResNet-8 ``ImageClassifier`` config on 40 px input.
+
+    Args:
+        num_classes (int): Classes of the head and the preprocessor.
+        head (dict): The head config, without ``num_classes`` and
+            ``in_channels``.
+    """
+    return dict(
+        type='ImageClassifier',
+        data_preprocessor=dict(
+            type='RandomViewClsDataPreprocessor', size=40,
+            num_classes=num_classes, mean=[127.0] * 3, std=[128.0] * 3),
+        backbone=dict(type='CifarResNet', depth=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(head, num_classes=num_classes, in_channels=64))
+
+
+# Has Dropout, which must stay in eval mode.
+TOY_TEACHER = resnet8_classifier(
+    4, dict(type='StackedLinearClsHead', mid_channels=[32],
+            dropout_rate=0.5))
 
 
 def make_cifar_folder(root, per_class=(3, 2), size=32, seed=0):

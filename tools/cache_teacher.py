@@ -31,13 +31,13 @@ from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import dataset_fingerprint, save_teacher_cache
 from mmcompact.models import (JointLearningClassifier,
                               RandomViewClsDataPreprocessor,
                               TeacherViewRunner, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
-                             model_config)
+from mmcompact.utils import (check_cfg_options, dataset_fingerprint,
+                             init_cpu_dist_if_needed, model_config,
+                             save_teacher_cache)
 
 
 def parse_args():

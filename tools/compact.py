@@ -66,10 +66,10 @@ from mmengine.runner import find_latest_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmcompact
-from mmcompact.datasets import load_teacher_cache_meta
 from mmcompact.models import (JointLearningClassifier, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import check_cfg_options, model_config
+from mmcompact.utils import (check_cfg_options, load_teacher_cache_meta,
+                             model_config)
 
 TOOLS = osp.dirname(osp.abspath(__file__))
 REPORT_TOOL = osp.join(TOOLS, 'analysis_tools', 'compact_report.py')
@@ -371,16 +371,6 @@ class CompactRun:
         stage.views = int(match.group(1))
         stage.output = osp.join(folder, name)
         model.teacher_cache = stage.output
-        replays = [
-            step for step in self.joint.cfg.train_dataloader.dataset.get(
-                'pipeline', []) if step.get('type') == 'ReplayTeacherView'
-        ]
-        if not replays:
-            raise ValueError(
-                f'{self.args.config}: model.teacher_cache is set but the '
-                'train pipeline has no ReplayTeacherView to replay it.')
-        for step in replays:
-            step.cache_file = stage.output
         return stage
 
     def train_tool(self):

@@ -7,11 +7,13 @@ it can be tested with the joint config or with the student config
 ``--launcher pytorch`` (``tools/dist_test.sh``) also runs on a CPU-only
 machine, with gloo (:func:`mmcompact.utils.init_cpu_dist_if_needed`).
 ``--cfg-options`` keys that would change nothing are refused
-(:func:`mmcompact.utils.check_cfg_options`).
+(:func:`mmcompact.utils.check_cfg_options`), and so is a checkpoint that
+does not fit the config's model (mmengine would load what matches, warn,
+and test a half-random network; :func:`mmcompact.utils.load_classifier`).
 """
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
 from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
-                             load_mmpretrain_tool)
+                             load_classifier, load_mmpretrain_tool)
 
 
 def main():
@@ -23,6 +25,8 @@ def main():
         # last point where the CPU process group can be started first.
         check_cfg_options(cfg, args.cfg_options)
         cfg = merge_args(cfg, args)
+        # Before the runner, which loads non-strictly.
+        load_classifier(cfg, args.checkpoint)
         init_cpu_dist_if_needed(cfg, args.launcher)
         return cfg
 

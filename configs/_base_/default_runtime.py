@@ -9,7 +9,9 @@ default_hooks = dict(
                     max_keep_ckpts=1, save_best='auto'),
     # Checkpoints keep the random generators' states, so a run resumed
     # after a kill repeats the uninterrupted one (docs/reliability.md).
-    random_state=dict(type='RandomStateHook'))
+    random_state=dict(type='RandomStateHook'),
+    # A replayed teacher cache must hold the training set's images.
+    teacher_cache_check=dict(type='TeacherCacheCheckHook'))
 randomness = dict(seed=0)
 
 # Scalars (the losses -- loss_cls and loss_soft for joint models --, the

@@ -12,7 +12,6 @@ from mmpretrain.datasets.custom import find_folders, get_samples
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
-from .transforms import ReplayTeacherView
 
 #: How many bad files one error message lists.
 MAX_LISTED = 10
@@ -208,11 +207,6 @@ class InMemoryCustomDataset(CustomDataset):
                 + (f'  ... and {more} more\n' if more > 0 else '')
                 + 'Replace or delete these files (copy again those that '
                 'were cut short).') from errors[0]
-        # A replayed teacher cache must hold these images, in this order:
-        # say so now rather than at the first batch.
-        for transform in self.pipeline.transforms:
-            if isinstance(transform, ReplayTeacherView):
-                transform.check_dataset(self)
 
     def _decode(self, path: str) -> np.ndarray:
         data = fileio.get(path)

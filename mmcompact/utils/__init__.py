@@ -1,5 +1,5 @@
 from .atomic_local_backend import (AtomicLocalBackend, atomic_file,
-                                   atomic_write)
+                                   atomic_path, atomic_write)
 from .cfg_options import check_cfg_options
 from .cpu_dist import init_cpu_dist_if_needed
 from .deployment import (build_data_preprocessor, eval_dataloader,
@@ -11,6 +11,7 @@ from .model_config import model_config
 from .model_cost import (cpu_model, model_complexity, model_input_size,
                          state_dict_sizes, time_interleaved)
 from .normalized_classifier import NormalizedClassifier
+from .strict_checkpoint import load_checkpoint_strictly
 from .teacher_cache import (dataset_fingerprint, load_teacher_cache,
                             load_teacher_cache_meta, save_teacher_cache)
 
@@ -23,5 +24,6 @@ __all__ = [
     'time_interleaved', 'dataset_fingerprint', 'load_teacher_cache',
     'load_teacher_cache_meta', 'save_teacher_cache',
     'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_file',
-    'atomic_write', 'check_cfg_options'
+    'atomic_path', 'atomic_write', 'check_cfg_options',
+    'load_checkpoint_strictly'
 ]

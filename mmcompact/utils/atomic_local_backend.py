@@ -64,16 +64,41 @@ def atomic_file(filepath: Union[str, Path]) -> Iterator[BinaryIO]:
     Yields:
         BinaryIO: The open temporary file.
     """
-    filepath = str(filepath)
-    folder = osp.dirname(osp.abspath(filepath))
-    mmengine.mkdir_or_exist(folder)
-    # Same directory: os.replace is atomic only within one file system.
-    tmp = osp.join(folder, f'.{osp.basename(filepath)}.{os.getpid()}.tmp')
-    try:
+    with atomic_path(filepath) as tmp:
         with open(tmp, 'wb') as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def atomic_path(filepath: Union[str, Path],
+                suffix: str = '') -> Iterator[str]:
+    """A temporary path that replaces ``filepath`` only when complete.
+
+    :func:`atomic_file` for writers that take a path rather than a file
+    object (ONNX exporters and quantisers): whatever the block writes to
+    the yielded path is renamed to ``filepath`` (``os.replace``, atomic
+    within one file system) when the block ends without an error; an error
+    removes it and propagates.
+
+    Args:
+        filepath (str or Path): The final path; its directory is created.
+        suffix (str): Ending of the temporary name, for writers that go by
+            the extension (e.g. ``'.onnx'``). Defaults to ``''``.
+
+    Yields:
+        str: The temporary path, ``.<name>.<pid>.tmp<suffix>`` next to
+        ``filepath``.
+    """
+    filepath = str(filepath)
+    folder = osp.dirname(osp.abspath(filepath))
+    mmengine.mkdir_or_exist(folder)
+    # Same directory: os.replace is atomic only within one file system.
+    tmp = osp.join(folder,
+                   f'.{osp.basename(filepath)}.{os.getpid()}.tmp{suffix}')
+    try:
+        yield tmp
         os.replace(tmp, filepath)
     finally:
         if osp.exists(tmp):

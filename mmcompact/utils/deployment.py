@@ -20,6 +20,7 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from .model_config import model_config
+from .strict_checkpoint import load_checkpoint_strictly
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -46,7 +47,10 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
 
 def load_classifier(cfg: Config, checkpoint: Optional[str]) -> nn.Module:
-    """``mmpretrain.apis.init_model`` on CPU, in eval mode.
+    """``mmpretrain.apis.init_model`` on CPU, in eval mode, loaded strictly.
+
+    ``init_model`` alone loads what matches and warns: a checkpoint of
+    another network would be exported or measured half random.
 
     Args:
         cfg (Config): A classifier config (:func:`load_config`).
@@ -54,12 +58,24 @@ def load_classifier(cfg: Config, checkpoint: Optional[str]) -> nn.Module:
 
     Returns:
         nn.Module: The classifier, ``dataset_meta`` from the checkpoint.
+
+    Raises:
+        ValueError: if the checkpoint does not fit the config's model
+            (:func:`load_checkpoint_strictly`).
     """
     from mmpretrain.apis import init_model
     if checkpoint is not None and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint "{checkpoint}" not found')
     init_default_scope('mmpretrain')
-    return init_model(copy.deepcopy(cfg), checkpoint, device='cpu').eval()
+    model = init_model(copy.deepcopy(cfg), None, device='cpu')
+    if checkpoint is not None:
+        loaded = load_checkpoint_strictly(
+            model, checkpoint, hint='Pass a checkpoint trained with this '
+            'config (a joint config or its compact_* student config).')
+        meta = loaded.get('meta', {}).get('dataset_meta')
+        if meta:
+            model.dataset_meta = meta
+    return model.eval()
 
 
 def build_data_preprocessor(cfg: Config) -> nn.Module:

@@ -130,18 +130,16 @@ def test_joint_student_is_its_compact_config(name):
         assert joint.data_preprocessor == compact.data_preprocessor
         assert joint.train_dataloader == compact.train_dataloader
         return
-    # Cached: the same data, each sample replaying a stored view ...
+    # Cached: the same data, packed whole (the model replays the stored
+    # views by sample index) ...
     loader = joint.train_dataloader.to_dict()
     base = compact.train_dataloader.to_dict()
     for cfg in (loader, base):
         cfg['dataset'].pop('pipeline')
         cfg.pop('collate_fn', None)
     assert loader == base
-    replay, pack = joint.train_dataloader.dataset.pipeline
-    assert replay == dict(type='ReplayTeacherView',
-                          cache_file=joint.model.teacher_cache)
-    assert pack == dict(type='PackInputs',
-                        algorithm_keys=['teacher_logits', 'teacher_view'])
+    assert joint.train_dataloader.dataset.pipeline == [dict(
+        type='PackInputs')]
     assert joint.train_dataloader.collate_fn.type == 'default_collate'
     # ... cut out of the batch by the student's preprocessor, which draws
     # the compact student's augmentation.

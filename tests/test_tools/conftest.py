@@ -14,7 +14,7 @@ import torch
 from mmpretrain.registry import MODELS
 from torch import nn
 
-from ..conftest import REPO_ROOT, write_config
+from ..conftest import REPO_ROOT, resnet8_classifier, write_config
 
 _DATA = """
 dataset = dict(type='CIFAR10Folder', data_root={root!r},
@@ -39,15 +39,9 @@ TINY_STUDENT = dict(
     head=dict(type='LinearClsHead', num_classes=10, in_channels=64,
               loss=dict(type='CrossEntropyLoss'), topk=(1, )))
 
-TINY_TEACHER = dict(
-    type='ImageClassifier',
-    data_preprocessor=dict(
-        type='RandomViewClsDataPreprocessor', size=40, num_classes=10,
-        mean=[127.0] * 3, std=[128.0] * 3),
-    backbone=dict(type='CifarResNet', depth=8),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=64,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, )))
+TINY_TEACHER = resnet8_classifier(
+    10, dict(type='LinearClsHead', loss=dict(type='CrossEntropyLoss'),
+             topk=(1, )))
 
 
 def load_script(relpath):

@@ -319,8 +319,7 @@ def caches(cache_tool, scenes, stage1, tmp_path_factory):
 
 
 def cache_options(stage1, cache, ckpt='teacher'):
-    return [*teacher_options(stage1, ckpt), f'model.teacher_cache={cache}',
-            f'train_dataloader.dataset.pipeline.0.cache_file={cache}']
+    return [*teacher_options(stage1, ckpt), f'model.teacher_cache={cache}']
 
 
 def test_cached_config_trains_on_its_cache(train_tool, scenes, stage1,

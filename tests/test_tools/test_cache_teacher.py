@@ -67,9 +67,6 @@ SETUPS = {
         stored=40, image_size=40, original=(50, 60), student=24,
         view=dict(type='ResizedCrop', scale=(0.25, 1.0))),
 }
-REPLAY = [dict(type='ReplayTeacherView', cache_file=None),
-          dict(type='PackInputs',
-               algorithm_keys=['teacher_logits', 'teacher_view'])]
 
 
 @pytest.fixture(scope='module')
@@ -146,12 +143,18 @@ def _images(dataset):
     ])
 
 
-def _replay_dataset(built, cache=None, **dataset):
-    pipeline = copy.deepcopy(REPLAY)
-    pipeline[0]['cache_file'] = cache or built['cache']
-    cfg = dict(built['cfg'].train_dataloader.dataset, pipeline=pipeline)
+def _dataset(built, **dataset):
+    """The training set as the joint config packs it (PackInputs only)."""
+    cfg = dict(built['cfg'].train_dataloader.dataset,
+               pipeline=[dict(type='PackInputs')])
     cfg.update(dataset)
     return DATASETS.build(cfg)
+
+
+def _first_batch(built, dataset, n=4):
+    """The joint model's training preprocessor on ``n`` samples."""
+    batch = default_collate([dataset[i] for i in range(n)])
+    return _joint_model(built).data_preprocessor(batch, training=True)
 
 
 def _joint_model(built, **kwargs):
@@ -258,23 +261,22 @@ def test_student_replays_the_teacher_view(built):
     cache = load_teacher_cache(built['cache'])
     views = torch.from_numpy(cache['views']).long()
     logits = torch.from_numpy(cache['logits']).float()
-    dataset = _replay_dataset(built)
-    np.random.seed(0)
+    dataset = _dataset(built)
     items = [dataset[i] for i in range(len(dataset))]
-    picked = []
-    for idx, item in enumerate(items):
-        sample = item['data_samples']
-        # The recorded view is a stored view, with that view's logits.
-        view = torch.as_tensor(sample.teacher_view)
+    pre = _joint_model(built).data_preprocessor
+    side = built['stored']
+    torch.manual_seed(0)
+    picked = pre.teacher_cache.replay([i['data_samples'] for i in items],
+                                      (side, side))
+    for idx, (item, view) in enumerate(zip(items, picked)):
+        # A stored view of this image, with that view's logits.
         matches = [v for v in range(NUM_VIEWS) if torch.equal(
             views[idx, v], view)]
         assert matches
-        assert torch.equal(torch.as_tensor(sample.teacher_logits),
+        assert torch.equal(item['data_samples'].teacher_logits,
                            logits[idx, matches[0]])
-        picked.append(view)
-    picked = torch.stack(picked)
     # The student's preprocessor cuts these views out of the batch.
-    pre = built['student_pre']
+    torch.manual_seed(0)
     student = pre(default_collate(items), training=True)['inputs']
     student = student * pre.std + pre.mean  # back to pixels
     images = _images(built['dataset'])
@@ -302,7 +304,7 @@ def test_joint_model_trains_on_the_cache(built):
         raise AssertionError('the teacher ran although logits are cached')
 
     model.teacher.forward = no_teacher
-    dataset = _replay_dataset(built)
+    dataset = _dataset(built)
     batch = default_collate([dataset[i] for i in range(4)])
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     model.train()
@@ -340,20 +342,20 @@ def test_another_view_config_is_refused(built):
 
 
 def test_another_image_size_is_refused(built):
-    # When the dataset is built (before training), not at its first batch.
+    # At the first batch, before the first training step.
     side = built['stored'] - 4
     with pytest.raises(ValueError, match=rf'built on \({side + 4}, '
-                       rf'{side + 4}\) images.*is \({side}, {side}\).*'
-                       'image_size changed'):
-        _replay_dataset(built, image_size=side)
+                       rf'{side + 4}\) images, but the batch holds images '
+                       rf'of \({side}, {side}\).*image_size changed'):
+        _first_batch(built, _dataset(built, image_size=side))
 
 
 def test_another_data_set_is_refused(built):
     with pytest.raises(ValueError, match='does not match the data set: '
                        'sample 0 is .*test/a/0.png.*train/a/0.png'):
-        _replay_dataset(built, data_prefix='test')
+        _first_batch(built, _dataset(built, data_prefix='test'))
     with pytest.raises(FileNotFoundError, match='tools/cache_teacher.py'):
-        _replay_dataset(built, cache=str(built['tmp'] / 'missing.npz'))
+        _joint_model(built, teacher_cache=str(built['tmp'] / 'missing.npz'))
 
 
 def test_older_cache_version_is_refused(built, tmp_path):
@@ -368,8 +370,6 @@ def test_older_cache_version_is_refused(built, tmp_path):
         with pytest.raises(ValueError, match='has version 1, expected 2; '
                            'rebuild it'):
             load(path)
-    with pytest.raises(ValueError, match='has version 1'):
-        _replay_dataset(built, cache=path)
     with pytest.raises(ValueError, match='has version 1'):
         _joint_model(built, teacher_cache=path)
 

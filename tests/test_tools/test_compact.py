@@ -78,8 +78,6 @@ def test_plan_derives_the_cache_path_once(in_repo, tmp_path):
     cache = osp.join(teacher_dir, 'teacher_cache_4v.npz')
     assert (run.cache.output, run.cache.views) == (cache, 4)
     assert run.joint.cfg.model.teacher_cache == cache
-    replay = run.joint.cfg.train_dataloader.dataset.pipeline[0]
-    assert replay == dict(type='ReplayTeacherView', cache_file=cache)
     assert run.baseline.config == osp.join(REPO_ROOT, 'configs',
                                            f'{COMPACT}.py')
     assert run.baseline.work_dir == osp.join(str(tmp_path), COMPACT)
@@ -117,12 +115,6 @@ def test_plan_refuses_bad_configs(in_repo, tmp_path):
         "model = dict(teacher_cache='work_dirs/t/cache.npz')\n")
     with pytest.raises(ValueError, match='teacher_cache_<views>v.npz'):
         _plan(bad_name)
-    no_replay = write_config(
-        tmp_path / 'joint_b.py', f'_base_ = [{joint!r}]\n'
-        'train_dataloader = dict(dataset=dict(pipeline=['
-        "dict(type='PackInputs')]))\n")
-    with pytest.raises(ValueError, match='no ReplayTeacherView'):
-        _plan(no_replay)
     with pytest.raises(FileNotFoundError, match='does not exist'):
         _plan(JOINT, '--cfg-options',
               f'model.teacher_ckpt={tmp_path}/missing.pth')

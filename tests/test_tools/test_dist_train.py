@@ -66,13 +66,9 @@ log_processor = dict(window_size=1)
 log_level = 'DEBUG'
 """
 # Stage 2 from a cache of one view per image: each rank replays the stored
-# views of its own samples (ReplayTeacherView, by sample index).
+# views of its own samples (CachedTeacher, by sample index).
 _CACHED = """
 model.update(teacher_cache={cache!r})
-train_dataloader['dataset']['pipeline'] = [
-    dict(type='ReplayTeacherView', cache_file={cache!r}),
-    dict(type='PackInputs', algorithm_keys=['teacher_logits',
-                                            'teacher_view'])]
 """
 
 

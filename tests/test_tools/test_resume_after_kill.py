@@ -87,8 +87,7 @@ def _stage(stage, stage1, python, repo_root):
         run_tool(python, repo_root, 'cache_teacher.py', JOINT, '--views',
                  '2', '--out', cache, '--amp', cfg_options=options)
     return osp.join(repo_root, CACHED), options + [
-        f'model.teacher_cache={cache}',
-        f'train_dataloader.dataset.pipeline.0.cache_file={cache}'
+        f'model.teacher_cache={cache}'
     ], None
 
 

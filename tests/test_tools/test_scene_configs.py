@@ -69,8 +69,7 @@ def test_own_folders_both_stages(own_folders, python, repo_root, tmp_path,
     out = run_tool(
         python, repo_root, 'train.py', CACHED, '--work-dir', str(joint),
         cfg_options=_short(
-            f'model.teacher_ckpt={teacher}', f'model.teacher_cache={cache}',
-            f'train_dataloader.dataset.pipeline.0.cache_file={cache}'))
+            f'model.teacher_ckpt={teacher}', f'model.teacher_cache={cache}'))
     assert 'loss_soft' in out
     with open(joint / 'last_checkpoint') as f:
         state = torch.load(f.read().strip(), map_location='cpu',

@@ -1,10 +1,11 @@
-"""atomic_file / AtomicLocalBackend: a failed write keeps the old file."""
+"""atomic_file / atomic_path / AtomicLocalBackend: a failed write keeps the
+old file."""
 import os
 
 import numpy as np
 import pytest
 
-from mmcompact.utils import AtomicLocalBackend, atomic_file
+from mmcompact.utils import AtomicLocalBackend, atomic_file, atomic_path
 
 
 def test_backend_write_interrupted_keeps_old_file(tmp_path, monkeypatch):
@@ -40,3 +41,21 @@ def test_error_while_writing_keeps_old_file(tmp_path):
         np.savez(f, x=np.ones(3))
     assert np.load(path)['x'].tolist() == [1.0, 1.0, 1.0]
     assert os.listdir(tmp_path) == ['cache.npz']
+
+
+def test_atomic_path_renames_only_a_complete_write(tmp_path):
+    path = tmp_path / 'out' / 'model.onnx'
+    with atomic_path(path, suffix='.onnx') as tmp:
+        assert tmp.endswith(f'.model.onnx.{os.getpid()}.tmp.onnx')
+        assert os.path.dirname(tmp) == str(path.parent)  # created
+        with open(tmp, 'wb') as f:
+            f.write(b'first')
+        assert not path.exists()
+    assert path.read_bytes() == b'first'
+    with pytest.raises(RuntimeError, match='verification failed'):
+        with atomic_path(path, suffix='.onnx') as tmp:
+            with open(tmp, 'wb') as f:
+                f.write(b'second')
+            raise RuntimeError('verification failed')
+    assert path.read_bytes() == b'first'
+    assert os.listdir(path.parent) == ['model.onnx']

@@ -46,11 +46,10 @@ need the full ``mmcv`` where this stack has ``mmcv-lite``. A plain
 classifier needs none of its rewrites.
 
 Files are written to a temporary name in the output folder and renamed
-when complete (and verified).
+when complete and verified (``mmcompact.utils.atomic_path``).
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 import tempfile
@@ -64,10 +63,10 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import (NormalizedClassifier, eval_dataloader,
-                             evaluate_top1, graph_inputs, load_classifier,
-                             load_config, model_input_size, ort_predictor,
-                             ort_session)
+from mmcompact.utils import (NormalizedClassifier, atomic_path,
+                             eval_dataloader, evaluate_top1, graph_inputs,
+                             load_classifier, load_config, model_input_size,
+                             ort_predictor, ort_session)
 
 #: Name of the graph's input and output.
 INPUT_NAME, OUTPUT_NAME = 'input', 'logits'
@@ -143,18 +142,8 @@ def int8_path(path: str) -> str:
     return path[:-len('.onnx')] + '.int8.onnx'
 
 
-def temp_path(final: str) -> str:
-    """A free temporary file name next to ``final`` (same file system)."""
-    fd, path = tempfile.mkstemp(
-        prefix=f'.{osp.basename(final)}.', suffix='.tmp.onnx',
-        dir=osp.dirname(osp.abspath(final)))
-    os.close(fd)
-    # mkstemp creates the file private (0600); give it the permissions a
-    # plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-    return path
+class Refused(Exception):
+    """A check failed: the output it guards is not written."""
 
 
 def graph_metadata(model, size, config: str, checkpoint: str) -> dict:
@@ -273,8 +262,9 @@ def quantize(fp32_path: str, out_path: str, calibration,
     # ORT's recommended pre-processing: shape inference and graph
     # optimisation (BatchNorm folded into the convolutions) so that the
     # folded weights are what gets quantised.
-    pre_path = temp_path(out_path)
-    try:
+    with tempfile.TemporaryDirectory(
+            dir=osp.dirname(osp.abspath(out_path))) as scratch:
+        pre_path = osp.join(scratch, 'pre_processed.onnx')
         quant_pre_process(fp32_path, pre_path, skip_symbolic_shape=True)
         quantize_static(
             pre_path,
@@ -292,9 +282,6 @@ def quantize(fp32_path: str, out_path: str, calibration,
                     'BatchNormalization': 0
                 }
             })
-    finally:
-        if osp.exists(pre_path):
-            os.remove(pre_path)
 
 
 def main(argv=None) -> int:
@@ -304,44 +291,42 @@ def main(argv=None) -> int:
     size = model_input_size(model, args.input_size)
     print(f'{args.config}: input float32 (N, 3, {size[0]}, {size[1]}) RGB '
           '0-255, output logits')
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    tmp = temp_path(args.out)
-    tmp_int8 = None
     try:
-        export(model, size, tmp,
-               graph_metadata(model, size, args.config, args.checkpoint),
-               args.opset)
-        fp32_session = ort_session(tmp)
-        if args.verify:
-            loader = eval_dataloader(cfg, 'test', args.verify_images)
-            worst, agree, total = compare(model, fp32_session, loader, size)
-            ok = worst <= args.atol and agree >= args.min_agreement * total
-            print(f'verify fp32: {total} test images, max |dlogit| '
-                  f'{worst:.3g} (tolerance {args.atol:g}), top-1 agreement '
-                  f'{agree}/{total} = {100 * agree / total:.4f} % (required '
-                  f'>= {100 * args.min_agreement:g} %): '
-                  f'{"OK" if ok else "FAILED"}')
-            if not ok:
-                print(f'error: the ONNX graph disagrees with PyTorch; '
-                      f'{args.out} not written', file=sys.stderr)
-                return 1
-        os.replace(tmp, args.out)
+        with atomic_path(args.out, suffix='.onnx') as tmp:
+            export(model, size, tmp,
+                   graph_metadata(model, size, args.config,
+                                  args.checkpoint), args.opset)
+            fp32_session = ort_session(tmp)
+            if args.verify:
+                loader = eval_dataloader(cfg, 'test', args.verify_images)
+                worst, agree, total = compare(model, fp32_session, loader,
+                                              size)
+                ok = worst <= args.atol and agree >= args.min_agreement * total
+                print(f'verify fp32: {total} test images, max |dlogit| '
+                      f'{worst:.3g} (tolerance {args.atol:g}), top-1 '
+                      f'agreement {agree}/{total} = '
+                      f'{100 * agree / total:.4f} % (required >= '
+                      f'{100 * args.min_agreement:g} %): '
+                      f'{"OK" if ok else "FAILED"}')
+                if not ok:
+                    raise Refused('the ONNX graph disagrees with PyTorch; '
+                                  f'{args.out} not written')
         print(f'wrote {args.out} ({osp.getsize(args.out) / 1e6:.3f} MB)')
         if not args.int8:
             return 0
         out_int8 = int8_path(args.out)
-        tmp_int8 = temp_path(out_int8)
         calib = eval_dataloader(cfg, 'train', args.calib)
-        quantize(args.out, tmp_int8,
-                 CalibrationImages(calib, model.data_preprocessor, size),
-                 args.calib_method)
-        int8_session = ort_session(tmp_int8)
-        if args.verify:
-            worst, agree, total = compare(model, int8_session, loader, size)
-            print(f'verify int8: {total} test images, max |dlogit| '
-                  f'{worst:.3g}, top-1 agreement with PyTorch {agree}/'
-                  f'{total} = {100 * agree / total:.4f} %')
-        os.replace(tmp_int8, out_int8)
+        with atomic_path(out_int8, suffix='.onnx') as tmp_int8:
+            quantize(args.out, tmp_int8,
+                     CalibrationImages(calib, model.data_preprocessor, size),
+                     args.calib_method)
+            int8_session = ort_session(tmp_int8)
+            if args.verify:
+                worst, agree, total = compare(model, int8_session, loader,
+                                              size)
+                print(f'verify int8: {total} test images, max |dlogit| '
+                      f'{worst:.3g}, top-1 agreement with PyTorch {agree}/'
+                      f'{total} = {100 * agree / total:.4f} %')
         print(f'wrote {out_int8} ({osp.getsize(out_int8) / 1e6:.3f} MB, '
               f'{len(calib.dataset)} calibration images, '
               f'{args.calib_method})')
@@ -363,10 +348,9 @@ def main(argv=None) -> int:
             if not ok:
                 return 1
         return 0
-    finally:
-        for path in (tmp, tmp_int8):
-            if path and osp.exists(path):
-                os.remove(path)
+    except Refused as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
 
 
 if __name__ == '__main__':

@@ -3,10 +3,11 @@ from .channels_last_hook import ChannelsLastHook
 from .compile_hook import CompileHook
 from .random_state_hook import (RandomStateHook, get_random_states,
                                 set_random_states)
+from .teacher_cache_check_hook import TeacherCacheCheckHook
 from .teacher_eval_hook import TeacherEvalHook
 
 __all__ = [
     'AtomicCheckpointHook', 'ChannelsLastHook', 'CompileHook',
-    'RandomStateHook', 'TeacherEvalHook', 'get_random_states',
-    'set_random_states'
+    'RandomStateHook', 'TeacherCacheCheckHook', 'TeacherEvalHook',
+    'get_random_states', 'set_random_states'
 ]

@@ -58,8 +58,9 @@ class RandomStateHook(Hook):
 
     - at the end of each training epoch it takes the states of Python's,
       numpy's and torch's (and CUDA's) global generators -- the ones the
-      pipeline transforms, ``ReplayTeacherView``,
-      ``RandomViewClsDataPreprocessor`` and dropout / drop-path draw from;
+      pipeline transforms, ``RandomViewClsDataPreprocessor`` (its random
+      views, or the stored views ``CachedTeacher`` picks) and dropout /
+      drop-path draw from;
     - every checkpoint saved until the next epoch starts (the epoch's
       checkpoint, the best checkpoint, the checkpoint saved again after
       validation) stores those states, one per process;

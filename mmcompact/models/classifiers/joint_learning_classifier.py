@@ -4,14 +4,13 @@ from typing import List, Optional, Tuple
 import torch
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmcompact.utils import load_teacher_cache_meta, model_config
+from mmcompact.utils import load_checkpoint_strictly, model_config
 from ..data_preprocessors import RandomViewClsDataPreprocessor
-from ..utils import fuse_frozen_bn, teacher_fingerprint
+from ..utils import CachedTeacher, fuse_frozen_bn, teacher_fingerprint
 
 
 def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
@@ -74,21 +73,6 @@ def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
     return path
 
 
-def _class_counts(teacher: nn.Module, state_dict: dict,
-                  mismatched: List[str]) -> str:
-    """A note on the class counts when only the head's class dim differs."""
-    classes = getattr(getattr(teacher, 'head', None), 'num_classes', None)
-    own = teacher.state_dict()
-    heads = [k for k in mismatched if k.startswith('head.')
-             and own[k].shape[0] == classes
-             and own[k].shape[1:] == state_dict[k].shape[1:]]
-    if not heads or len(heads) != len(mismatched):
-        return ''
-    return (f' (the checkpoint predicts {state_dict[heads[0]].shape[0]} '
-            f'classes, the teacher config {classes}: stage 1 was trained on '
-            'another class count)')
-
-
 @MODELS.register_module()
 class JointLearningClassifier(ImageClassifier):
     """Compact student trained jointly on labels and a teacher's soft targets.
@@ -127,12 +111,16 @@ class JointLearningClassifier(ImageClassifier):
             hard-label loss, logged as ``loss_cls``).
         data_preprocessor (dict, optional): Student data preprocessor.
         teacher_cache (str, optional): Teacher predictions stored per view by
-            ``tools/cache_teacher.py``. When set, the training pipeline must
-            pick those views (``ReplayTeacherView``), the student's
-            ``RandomViewClsDataPreprocessor`` replays them, and the teacher
-            is not run during training; a cache built from other teacher
-            weights or preprocessing, or with other views, is refused.
+            ``tools/cache_teacher.py``. When set, the student's
+            ``RandomViewClsDataPreprocessor`` replays the stored views with
+            the teacher's logits for them (:class:`CachedTeacher`), and the
+            teacher is not run during training; the train pipeline stays
+            the student's. A cache built from other teacher weights or
+            preprocessing, or with other views, is refused here; one of
+            another data set before training (``TeacherCacheCheckHook``).
             Defaults to None (online teacher).
+        teacher_cache_views (int, optional): Replay only the first that
+            many stored views of each image. Defaults to all.
         fuse_teacher_bn (bool): Fold the frozen teacher's BatchNorm layers
             into its convolutions (after the cache check, which
             fingerprints the stage-1 weights), so that the online teacher's
@@ -151,6 +139,7 @@ class JointLearningClassifier(ImageClassifier):
                  head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  teacher_cache: Optional[str] = None,
+                 teacher_cache_views: Optional[int] = None,
                  fuse_teacher_bn: bool = True,
                  **kwargs):
         super().__init__(
@@ -167,7 +156,8 @@ class JointLearningClassifier(ImageClassifier):
         object.__setattr__(self, 'teacher', teacher_model)
         self.teacher_cache = teacher_cache
         if teacher_cache is not None:
-            meta = load_teacher_cache_meta(teacher_cache)
+            cached = CachedTeacher(teacher_cache, teacher_cache_views)
+            meta = cached.meta
             if meta['teacher'] != teacher_fingerprint(teacher_model):
                 raise ValueError(
                     f'Teacher cache "{teacher_cache}" was built from another '
@@ -187,6 +177,7 @@ class JointLearningClassifier(ImageClassifier):
                     f'Teacher cache "{teacher_cache}" holds views drawn as '
                     f'{meta["view"]}, but the data_preprocessor draws '
                     f'{pre.view}. Rebuild the cache for this config.')
+            pre.teacher_cache = cached
         if fuse_teacher_bn:
             fuse_frozen_bn(teacher_model)
 
@@ -234,44 +225,7 @@ class JointLearningClassifier(ImageClassifier):
         hint = (f'Pass the stage-1 checkpoint of {config or "the teacher"} '
                 '(model.teacher_ckpt=<work dir or .pth>), or train it: '
                 f'python tools/train.py {config or "<teacher config>"}')
-        try:
-            # logger='current': the "Loads checkpoint" line goes to the
-            # run's log, not bare to stdout.
-            checkpoint = _load_checkpoint(
-                filename, map_location='cpu', logger='current')
-        # torch.load fails on a file that is not (all) a checkpoint with
-        # whatever its unpickler meets (RuntimeError for a cut zip,
-        # EOFError, KeyError for text, UnpicklingError for refused
-        # objects): name the file. Downloads keep their own errors.
-        except Exception as e:
-            if not osp.isfile(filename):
-                raise
-            raise ValueError(
-                f'Cannot read teacher checkpoint "{filename}" '
-                f'({type(e).__name__}: {e}). It is cut short, not a '
-                'PyTorch checkpoint, or holds objects that safe loading '
-                f'refuses. {hint}') from e
-        state_dict = checkpoint.get('state_dict', checkpoint)
-        own = teacher.state_dict()
-        missing = sorted(set(own) - set(state_dict))
-        unexpected = sorted(set(state_dict) - set(own))
-        mismatched = sorted(
-            k for k in set(own) & set(state_dict)
-            if tuple(state_dict[k].shape) != tuple(own[k].shape))
-        if missing or unexpected or mismatched:
-            def first(keys):
-                return ', '.join(keys[:5]) + (' ...' if len(keys) > 5 else '')
-
-            shapes = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs '
-                      f'teacher {tuple(own[k].shape)}' for k in mismatched]
-            raise ValueError(
-                f'Teacher checkpoint "{filename}" does not fit the teacher '
-                f'model{_class_counts(teacher, state_dict, mismatched)}: '
-                f'{len(missing)} missing keys [{first(missing)}], '
-                f'{len(unexpected)} unexpected keys [{first(unexpected)}], '
-                f'{len(mismatched)} shape mismatches [{first(shapes)}]. '
-                f'{hint}')
-        teacher.load_state_dict(state_dict, strict=True)
+        load_checkpoint_strictly(teacher, filename, 'teacher', hint)
 
     def _apply(self, fn, *args, **kwargs):
         # ``.to()``/``.cuda()``/``.half()`` must move the hidden teacher too.
@@ -339,16 +293,13 @@ class JointLearningClassifier(ImageClassifier):
         losses['loss_cls'] = self.hard_loss_weight * losses.pop('loss')
         if self.teacher_cache is None:
             t_logits = self.teacher_logits(inputs)
-        elif all('teacher_logits' in s and self.data_preprocessor.view_key
-                 in s for s in data_samples):
-            t_logits = torch.stack([
-                torch.as_tensor(s.teacher_logits) for s in data_samples
-            ]).to(cls_score.device)
+        elif all('teacher_logits' in s for s in data_samples):
+            t_logits = torch.stack([s.teacher_logits for s in data_samples
+                                    ]).to(cls_score.device)
         else:
             raise ValueError(
-                'teacher_cache is set but the batch has no teacher_logits '
-                'and views: the train pipeline needs ReplayTeacherView and '
-                "PackInputs(algorithm_keys=['teacher_logits', "
-                "'teacher_view']).")
+                'teacher_cache is set but the batch has no teacher_logits: '
+                'the data preprocessor attaches them to the samples of a '
+                'training batch (data_preprocessor(data, training=True)).')
         losses['loss_soft'] = self.distill_loss(cls_score, t_logits)
         return losses

@@ -1,12 +1,10 @@
 import math
 from typing import List, Optional, Sequence, Tuple, Union
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from mmpretrain.models import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 #: Columns of a view: box top, left, height, width (in the stored image's
 #: pixels; the box may reach outside it, where it reads zeros) and flip.
@@ -88,11 +86,10 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
     - ``view=None``: no random view (the pipeline augments), only the
       resize.
 
-    A batch whose data samples all carry ``view_key`` (stored views of a
-    teacher cache, recorded by ``ReplayTeacherView``) gets those views
-    instead of random ones, so the cached teacher predictions are the
-    predictions for the view the student sees. At test time the whole image
-    is resized to ``size`` (after normalisation); the
+    With a teacher cache (:attr:`teacher_cache`) a training batch gets
+    stored views instead of random ones, so the cached teacher predictions
+    are the predictions for the view the student sees. At test time the
+    whole image is resized to ``size`` (after normalisation); the
     ``JointLearningClassifier`` uses the same :meth:`resize` to bring a
     student's view to its teacher's input size.
 
@@ -104,11 +101,16 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
         view (dict, optional): The random view, see above. Defaults to None.
         flip_prob (float): Probability of a horizontal flip of a random
             view. Defaults to 0.5.
-        view_key (str): Data-sample field holding a stored view. Defaults to
-            ``'teacher_view'``.
         interpolation (str): ``F.interpolate`` mode. Defaults to
             ``'bilinear'``.
         **kwargs: Passed to :class:`ClsDataPreprocessor`.
+
+    Attributes:
+        teacher_cache (CachedTeacher, optional): Set by
+            ``JointLearningClassifier(teacher_cache=...)``: training batches
+            then replay stored views (``teacher_cache.replay``, which also
+            gives every sample the teacher's logits for its view).
+            Defaults to None (random views).
     """
 
     VIEW_TYPES = ('PadCrop', 'ResizedCrop')
@@ -117,7 +119,6 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
                  size: Union[int, Sequence[int]],
                  view: Optional[dict] = None,
                  flip_prob: float = 0.5,
-                 view_key: str = 'teacher_view',
                  interpolation: str = 'bilinear',
                  **kwargs):
         super().__init__(**kwargs)
@@ -126,7 +127,7 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
             raise ValueError(f'flip_prob must be in [0, 1], got {flip_prob}')
         self.view = None if view is None else self._checked_view(view)
         self.flip_prob = flip_prob
-        self.view_key = view_key
+        self.teacher_cache = None
         self.interpolation = interpolation
 
     @classmethod
@@ -228,8 +229,10 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
     def forward(self, data: dict, training: bool = False) -> dict:
         if training and self.view is not None:
             inputs = self._stacked(data['inputs'])
-            views = self._stored_views(data.get('data_samples'))
-            if views is None:
+            if self.teacher_cache is not None:
+                views = self.teacher_cache.replay(data['data_samples'],
+                                                  inputs.shape[-2:])
+            else:
                 views = self.sample_views(len(inputs), *inputs.shape[-2:])
             data = dict(
                 data,
@@ -251,27 +254,3 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
                     'the dataset an image_size.')
             inputs = torch.stack(inputs)
         return inputs
-
-    def _stored_views(self, data_samples: Optional[List[DataSample]]
-                      ) -> Optional[torch.Tensor]:
-        """``(N, 5)`` stored views, or None when no sample carries one."""
-        if not data_samples:
-            return None
-        has_view = [self.view_key in s for s in data_samples]
-        if not any(has_view):
-            return None
-        if not all(has_view):
-            raise ValueError(
-                f'{has_view.count(False)} of {len(has_view)} samples in the '
-                f'batch have no "{self.view_key}": the train pipeline must '
-                'record a view for every sample or for none.')
-        views = np.stack([
-            np.asarray(s.get(self.view_key), dtype=np.int64)
-            for s in data_samples
-        ])
-        if views.ndim != 2 or views.shape[1] != len(VIEW_FIELDS):
-            raise ValueError(
-                f'Stored views "{self.view_key}" have shape {views.shape}, '
-                f'expected (N, {len(VIEW_FIELDS)}) {VIEW_FIELDS}: a cache of '
-                'an older format; rebuild it with tools/cache_teacher.py.')
-        return torch.from_numpy(views)

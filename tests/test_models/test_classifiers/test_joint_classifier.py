@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import save_teacher_cache
+from mmcompact.utils import save_teacher_cache
 from mmcompact.models import (JointLearningClassifier,
                               RandomViewClsDataPreprocessor, resolve_teacher,
                               teacher_fingerprint)
@@ -238,29 +238,23 @@ PAD_CROP_PRE = dict(STUDENT_PRE, type='RandomViewClsDataPreprocessor',
                                        padding=4))
 
 
-def _cache(path, teacher_ckpt, view=PAD_CROP_PRE['view']):
-    """A teacher cache of the toy teacher, views drawn as ``view``."""
+def _cache(path, teacher_ckpt, view=PAD_CROP_PRE['view'], n=2):
+    """A cache of the toy teacher for ``n`` images ``{i}.png``, one view
+    each (the whole image), views drawn as ``view``; image ``i``'s logits
+    are 5 for class ``i % 4``, else 0."""
     teacher = MODELS.build(copy.deepcopy(TOY_TEACHER))
     teacher.load_state_dict(
         torch.load(teacher_ckpt, weights_only=True)['state_dict'])
     view = MODELS.build(dict(PAD_CROP_PRE, view=view)).view
+    logits = np.zeros((n, 1, 4), np.float32)
+    logits[np.arange(n), 0, np.arange(n) % 4] = 5.0
     save_teacher_cache(
-        str(path), np.zeros((1, 2, 4), np.float32),
-        np.zeros((1, 2, 5), np.int64), ['x.png'],
+        str(path), logits, np.tile([0, 0, 32, 32, 0], (n, 1, 1)),
+        [f'{i}.png' for i in range(n)],
         dict(teacher=teacher_fingerprint(teacher), data='d',
              teacher_ckpt=teacher_ckpt, view=view, image_shape=(32, 32),
              teacher_size=(40, 40)))
     return str(path)
-
-
-def _cached_batch(n=2):
-    samples = [DataSample().set_gt_label(i % 4) for i in range(n)]
-    logits = torch.zeros(n, 4)
-    logits[torch.arange(n), torch.arange(n) % 4] = 5.0
-    for sample, row in zip(samples, logits):
-        sample.set_field(row.numpy(), 'teacher_logits')
-        sample.set_field(np.array([0, 0, 32, 32, 0]), 'teacher_view')
-    return samples, logits
 
 
 def test_cache_must_match_the_student_views(teacher_ckpt, tmp_path):
@@ -298,22 +292,29 @@ def test_cached_logits_replace_the_teacher(teacher_ckpt, tmp_path):
 
     model.teacher.forward = no_teacher
     model.eval()
-    inputs = torch.randn(2, 3, 32, 32)
-    samples, cached = _cached_batch()
-    losses = model.loss(inputs, samples)
-    expected = model.distill_loss(model(inputs), cached)
+    images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    batch = dict(inputs=images, data_samples=[
+        DataSample(metainfo=dict(sample_idx=i, img_path=f'/d/{i}.png'))
+        .set_gt_label(i) for i in (1, 0)
+    ])
+    # The training path: the preprocessor replays the stored (whole-image)
+    # views and attaches their logits, the loss uses them.
+    data = model.data_preprocessor(batch, training=True)
+    assert torch.equal(data['inputs'],
+                       model.data_preprocessor(batch)['inputs'])
+    losses = model(**data, mode='loss')
+    cached = torch.tensor([[0., 5., 0., 0.], [5., 0., 0., 0.]])
+    expected = model.distill_loss(model(data['inputs']), cached)
     assert losses['loss_soft'].item() == pytest.approx(expected.item(),
                                                        rel=1e-5)
-    # A batch without the cached logits, or without the views they belong
-    # to, is refused.
-    for key in ('teacher_logits', 'teacher_view'):
-        samples, _ = _cached_batch()
-        for sample in samples:
-            sample.pop(key)
-        with pytest.raises(ValueError, match="ReplayTeacherView and "
-                           r"PackInputs\(algorithm_keys=\['teacher_logits', "
-                           r"'teacher_view'\]"):
-            model.loss(inputs, samples)
+    # A batch that did not pass the training preprocessor is refused.
+    with pytest.raises(ValueError, match='the batch has no teacher_logits'):
+        model.loss(data['inputs'], [DataSample().set_gt_label(0)] * 2)
+    # Only the first stored views, when asked.
+    with pytest.raises(ValueError, match='teacher_cache_views=2, but'):
+        MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=cache,
+                                  teacher_cache_views=2,
+                                  data_preprocessor=PAD_CROP_PRE))
 
 
 def test_work_dir_resolves_last_checkpoint(teacher_ckpt, tmp_path):

@@ -1,3 +1,6 @@
+import os.path as osp
+import tempfile
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +12,9 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.models import (VIEW_FIELDS, RandomViewClsDataPreprocessor,
-                              crop_views)
+from mmcompact.models import (VIEW_FIELDS, CachedTeacher,
+                              RandomViewClsDataPreprocessor, crop_views)
+from mmcompact.utils import save_teacher_cache
 
 from ...conftest import smooth_image
 
@@ -31,16 +35,32 @@ def _images(n, size=(32, 32), seed=0):
             for _ in range(n)]
 
 
-def _packed(images, views=None):
-    """Samples as PackInputs makes them (CHW uint8, optional stored view)."""
-    samples = []
-    for i, img in enumerate(images):
-        sample = DataSample().set_gt_label(i % 10)
-        if views is not None:
-            sample.set_field(views[i], 'teacher_view')
-        samples.append(dict(inputs=torch.from_numpy(img).permute(2, 0, 1),
-                            data_samples=sample))
-    return samples
+def _packed(images):
+    """Samples as PackInputs makes them (CHW uint8, index and path)."""
+    return [
+        dict(inputs=torch.from_numpy(img).permute(2, 0, 1),
+             data_samples=DataSample(metainfo=dict(
+                 sample_idx=i, img_path=f'/data/{i}.png')).set_gt_label(
+                     i % 10)) for i, img in enumerate(images)
+    ]
+
+
+def _replaying(pre, images, views):
+    """Give ``pre`` a real teacher cache storing one view per image.
+
+    The stored logits of image ``i`` are ``[i, i, i]``.
+    """
+    n = len(images)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'teacher_cache_1v.npz')
+        save_teacher_cache(
+            path, np.repeat(np.arange(n, dtype=np.float32), 3).reshape(
+                n, 1, 3), np.asarray(views)[:, None],
+            [f'{i}.png' for i in range(n)],
+            dict(teacher='t', data='d', teacher_ckpt='c', view=pre.view,
+                 image_shape=images[0].shape[:2], teacher_size=pre.size))
+        pre.teacher_cache = CachedTeacher(path)
+    return pre
 
 
 def _stacked(hwc_images):
@@ -100,20 +120,24 @@ def test_stored_pad_crop_views_are_replayed_exactly(collate):
     images = _images(12)
     views = _random_pad_crop_views(12)
     assert set(views[:, 4]) == {0, 1} and views[:, :2].min() < 0
-    out = _pre()(collate(_packed(images, views)), training=True)
+    out = _replaying(_pre(), images, views)(collate(_packed(images)),
+                                            training=True)
     # The same pixels as the numpy pad/crop/flip of every stored view.
     expected = [_np_view(img, v) for img, v in zip(images, views)]
     assert torch.equal(out['inputs'], _normalised(expected))
     assert [int(s.gt_label) for s in out['data_samples']] == list(range(10)) \
         + [0, 1]
+    # Each sample carries the teacher's stored logits for its view.
+    assert [s.teacher_logits.tolist() for s in out['data_samples']] == [
+        [float(i)] * 3 for i in range(12)]
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
 def test_stored_views_on_cuda():
     images = _images(64)
     views = _random_pad_crop_views(64)
-    batch = default_collate(_packed(images, views))
-    pre = _pre().cuda()
+    batch = default_collate(_packed(images))
+    pre = _replaying(_pre(), images, views).cuda()
     out = pre(dict(batch, inputs=batch['inputs'].cuda()), training=True)
     expected = [_np_view(img, v) for img, v in zip(images, views)]
     assert out['inputs'].is_cuda
@@ -288,9 +312,11 @@ def test_test_time_only_resizes():
     images = _images(4)
     views = _random_pad_crop_views(4)
     # Stored views and a certain flip are ignored outside training.
-    batch = default_collate(_packed(images, views))
-    same = _pre(flip_prob=1.0)(batch, training=False)
+    batch = default_collate(_packed(images))
+    same = _replaying(_pre(flip_prob=1.0), images, views)(batch,
+                                                          training=False)
     assert torch.equal(same['inputs'], _normalised(images))
+    assert 'teacher_logits' not in same['data_samples'][0]
     up = _pre(size=48, flip_prob=1.0)(batch, training=False)
     assert torch.allclose(
         up['inputs'],
@@ -344,16 +370,6 @@ def test_bad_settings_are_refused():
 
 def test_bad_batches_are_refused():
     images = _images(3)
-    views = _random_pad_crop_views(3)
-    mixed = _packed(images, views)
-    mixed[1]['data_samples'] = DataSample().set_gt_label(0)
-    with pytest.raises(ValueError, match='1 of 3 samples.*"teacher_view"'):
-        _pre()(default_collate(mixed), training=True)
-    # Views of a version-1 cache: (dy, dx, flip).
-    old = _packed(images, [np.array([4, 4, 0], np.uint8)] * 3)
-    with pytest.raises(ValueError, match=r'shape \(3, 3\), expected \(N, 5'
-                       r'\).*older format; rebuild it'):
-        _pre()(default_collate(old), training=True)
     odd = _packed(images)
     odd[0]['inputs'] = odd[0]['inputs'][:, :30]
     with pytest.raises(ValueError, match='images of one size'):
@@ -462,7 +478,7 @@ def test_a_stored_view_replays_the_pixels_it_first_gave(setup, n, size,
     first = pre(default_collate(_packed(images)), training=True)['inputs']
     torch.manual_seed(seed)
     stored = pre.sample_views(n, height, width).numpy().astype(np.int16)
-    replayed = pre(default_collate(_packed(images, list(stored))),
-                   training=True)['inputs']
+    replayed = _replaying(pre, images, stored)(
+        default_collate(_packed(images)), training=True)['inputs']
     assert first.shape == (n, 3, *size)
     assert torch.equal(first, replayed)

@@ -1,3 +1,0 @@
-from .replay_teacher_view import ReplayTeacherView
-
-__all__ = ['ReplayTeacherView']
