@@ -63,7 +63,8 @@ from mmcompact.engine import ChannelsLastHook, CompileHook  # noqa: E402
 from mmcompact.models import (JointLearningClassifier,  # noqa: E402
                               TeacherViewRunner, crop_views, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import model_config, save_teacher_cache  # noqa: E402
+from mmcompact.utils import (dataset_rel_paths, model_config,  # noqa: E402
+                             save_teacher_cache)
 
 
 def parse_args():
@@ -311,8 +312,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
 
     # Cached teacher: the logits' values do not change the timing.
     cache_file = osp.join(tmp, 'teacher_cache.npz')
-    rel_paths = [osp.relpath(i['img_path'], dataset.data_root)
-                 for i in infos]
+    rel_paths = dataset_rel_paths(infos, dataset.data_root)
     height, width = infos[0]['img'].shape[:2]
     with torch.random.fork_rng():
         torch.manual_seed(0)

@@ -36,8 +36,8 @@ from mmcompact.models import (JointLearningClassifier,
                               TeacherViewRunner, resolve_teacher,
                               teacher_fingerprint)
 from mmcompact.utils import (check_cfg_options, dataset_fingerprint,
-                             init_cpu_dist_if_needed, model_config,
-                             save_teacher_cache)
+                             dataset_rel_paths, init_cpu_dist_if_needed,
+                             model_config, save_teacher_cache)
 
 
 def parse_args():
@@ -139,9 +139,7 @@ def main():
             f'different shapes (e.g. {shapes[:3]}); give the dataset an '
             'image_size so that views are boxes of one image size.')
     height, width = shapes[0][:2]
-    root = dataset.data_root or ''
-    rel_paths = [osp.relpath(i['img_path'], root).replace('\\', '/')
-                 for i in infos]
+    rel_paths = dataset_rel_paths(infos, dataset.data_root)
     labels = [int(i['gt_label']) for i in infos]
     # The same seed on every rank: all draw the same views.
     torch.manual_seed(args.seed)

@@ -12,7 +12,8 @@ from .model_cost import (cpu_model, model_complexity, model_input_size,
                          state_dict_sizes, time_interleaved)
 from .normalized_classifier import NormalizedClassifier
 from .strict_checkpoint import load_checkpoint_strictly
-from .teacher_cache import (dataset_fingerprint, load_teacher_cache,
+from .teacher_cache import (dataset_fingerprint, dataset_rel_paths,
+                            load_teacher_cache,
                             load_teacher_cache_meta, save_teacher_cache)
 
 __all__ = [
@@ -21,8 +22,8 @@ __all__ = [
     'graph_inputs', 'load_classifier', 'load_config', 'logits_to_samples',
     'onnx_input_size', 'ort_predictor', 'ort_session', 'cpu_model',
     'model_complexity', 'model_input_size', 'state_dict_sizes',
-    'time_interleaved', 'dataset_fingerprint', 'load_teacher_cache',
-    'load_teacher_cache_meta', 'save_teacher_cache',
+    'time_interleaved', 'dataset_fingerprint', 'dataset_rel_paths',
+    'load_teacher_cache', 'load_teacher_cache_meta', 'save_teacher_cache',
     'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_file',
     'atomic_path', 'atomic_write', 'check_cfg_options',
     'load_checkpoint_strictly'

@@ -23,7 +23,7 @@ refused when it is loaded, before training starts.
 import ast
 import hashlib
 import os.path as osp
-from typing import Sequence
+from typing import List, Sequence
 
 import numpy as np
 
@@ -33,6 +33,24 @@ from .atomic_local_backend import atomic_file
 CACHE_VERSION = 2
 _ARRAYS = ('logits', 'views', 'rel_paths')
 _BUILD = 'python tools/cache_teacher.py <joint config> --out '
+
+
+def dataset_rel_paths(infos: Sequence[dict], root: str) -> List[str]:
+    """The image paths a cache stores: relative to ``root``, ``/``-separated.
+
+    ``CachedTeacher`` matches a sample by its ``img_path`` ending with the
+    stored one, so the cache tool and anything else writing a cache use
+    this one convention.
+
+    Args:
+        infos (Sequence[dict]): Data infos with ``img_path``.
+        root (str): The dataset's ``data_root`` ('' or None: as given).
+
+    Returns:
+        list[str]: One relative path per info.
+    """
+    return [osp.relpath(i['img_path'], root or '').replace('\\', '/')
+            for i in infos]
 
 
 def dataset_fingerprint(rel_paths: Sequence[str],
