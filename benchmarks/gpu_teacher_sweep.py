@@ -89,6 +89,26 @@ CONFIGS = [
     # Extras: about the 90-minute budget of the 2-core CPU (frozen 4).
     dict(name='r128_e4_f4', res=128, epochs=4, frozen=4),
     dict(name='r160_e3_f4', res=160, epochs=3, frozen=4),
+    # Second sweep: resolutions above 160 px with few images (the 2-core
+    # CPU trains Lite0 frozen 4 at 16 img/s at 224 px), more frozen stages
+    # (cheaper CPU steps), a higher lr and Lite2.
+    dict(name='r224_e2_f4', res=224, epochs=2, frozen=4),
+    dict(name='r224_e1_f4', res=224, epochs=1, frozen=4),
+    dict(name='r192_e2_f4', res=192, epochs=2, frozen=4),
+    dict(name='r224_e2_f6', res=224, epochs=2, frozen=6),
+    dict(name='r224_e2_f4_lr0.05', res=224, epochs=2, frozen=4, lr=0.05),
+    dict(name='lite2_r224_e1_f4', arch='lite2', res=224, epochs=1,
+         frozen=4),
+    dict(name='lite2_r224_e1_f6', arch='lite2', res=224, epochs=1,
+         frozen=6),
+    dict(name='r224_e3_f6', res=224, epochs=3, frozen=6),
+    # Ceilings: what more images buy at 224 px (beyond the CPU budget).
+    dict(name='r224_e6_f4', res=224, epochs=6, frozen=4),
+    dict(name='r224_e4_f0', res=224, epochs=4, frozen=0),
+    dict(name='lite2_r224_e3_f4', arch='lite2', res=224, epochs=3,
+         frozen=4),
+    dict(name='r224_e2_f4_ls0.1', res=224, epochs=2, frozen=4,
+         label_smoothing=0.1),
 ]
 DEFAULTS = dict(arch='lite0', optim='sgd', lr=0.02, weight_decay=5e-5,
                 momentum=0.9, label_smoothing=0.0, batch_size=64,
@@ -471,7 +491,8 @@ def run_worker(args, cfg, data, weights, device):
         t_ev = time.time()
         limit = 256 if args.smoke else None
         top1 = evaluate(model, data, cfg['res'], limit=limit)
-        top1_up = evaluate(model, data, cfg['res'] + 32, limit=limit)
+        top1_up = (evaluate(model, data, cfg['res'] + args.eval_upscale,
+                            limit=limit) if args.eval_upscale else None)
         eval_s = time.time() - t_ev
         rec = dict(name=cfg['name'], event='epoch', epoch=epoch,
                    top1=top1, top1_plus32=top1_up, train_s=train_s,
@@ -480,7 +501,7 @@ def run_worker(args, cfg, data, weights, device):
                    loss=loss.item(), t=time.time() - args.t0)
         append_json(results, rec)
         print(f'[{cfg["name"]}] epoch {epoch}: top1 {top1:.2f} '
-              f'@{cfg["res"]}, {top1_up:.2f} @{cfg["res"] + 32}; '
+              f'@{cfg["res"]}, {top1_up} @+{args.eval_upscale}; '
               f'train {train_s:.1f}s eval {eval_s:.1f}s', flush=True)
     append_json(results, dict(name=cfg['name'], event='done',
                               wall_s=time.time() - t_start, images=seen,
@@ -532,7 +553,7 @@ def load_arrays(args):
     return arrays
 
 
-def summarise(out, bench_rows):
+def summarise(out, bench_rows, configs):
     """Write ``summary.md`` from results.jsonl; return its text."""
     path = osp.join(out, 'results.jsonl')
     recs = []
@@ -544,7 +565,7 @@ def summarise(out, bench_rows):
              '@res | top-1 per epoch @res+32 | train s | eval s | wall s | '
              'isolated img/s | concurrent img/s | images | status |',
              '|' + '---|' * 15]
-    for c in CONFIGS:
+    for c in configs:
         cfg = full_config(c)
         mine = [r for r in recs if r['name'] == cfg['name']]
         eps = [r for r in mine if r['event'] == 'epoch']
@@ -568,7 +589,8 @@ def summarise(out, bench_rows):
             f'| {cfg["name"]} | {cfg["res"]} | {cfg["epochs"]} | '
             f'{cfg["frozen"]} | {opt} | {cfg["label_smoothing"]:g} | '
             + ' / '.join(f'{r["top1"]:.2f}' for r in eps) + ' | '
-            + ' / '.join(f'{r["top1_plus32"]:.2f}' for r in eps) + ' | '
+            + ' / '.join(f'{r["top1_plus32"]:.2f}' for r in eps
+                         if r['top1_plus32'] is not None) + ' | '
             f'{train_s:.1f} | {eval_s:.1f} | {wall} | '
             f'{b.get("img_s_isolated", 0):.0f} | {conc:.0f} | {imgs} | '
             f'{status} |')
@@ -583,8 +605,9 @@ def run_driver(args, device):
     os.makedirs(args.out, exist_ok=True)
     configs = [c for c in CONFIGS
                if not args.only or c['name'] in args.only.split(',')]
+    selected = list(configs)
     arrays = load_arrays(args)
-    weights = dict(lite0=args.lite0, lite1=args.lite1)
+    weights = dict(lite0=args.lite0, lite1=args.lite1, lite2=args.lite2)
     if device.type == 'cuda':
         print(f'device: {torch.cuda.get_device_name()}, torch '
               f'{torch.__version__}', flush=True)
@@ -612,10 +635,13 @@ def run_driver(args, device):
     log = open(osp.join(args.out, 'workers.log'), 'ab')
     env = dict(os.environ, PYTHONUNBUFFERED='1', OMP_NUM_THREADS='1')
     base = [sys.executable, osp.abspath(__file__), '--data', args.data,
-            '--lite0', args.lite0, '--lite1', args.lite1, '--out', args.out,
+            '--lite0', args.lite0, '--lite1', args.lite1,
+            '--lite2', args.lite2, '--out', args.out,
             '--cache', args.cache, '--t0', str(args.t0),
             '--deadline', str(args.t0 + args.hard_budget - 8),
-            '--device', args.device] + (['--smoke'] if args.smoke else [])
+            '--device', args.device,
+            '--eval-upscale', str(args.eval_upscale)] + (
+                ['--smoke'] if args.smoke else [])
     queue, running = list(configs), {}
     while queue or running:
         now = time.time() - args.t0
@@ -643,7 +669,7 @@ def run_driver(args, device):
         time.sleep(0.5)
     for p in running.values():
         p.wait()
-    text = summarise(args.out, bench_rows)
+    text = summarise(args.out, bench_rows, selected)
     print(text, flush=True)
     print(f'driver done at {time.time() - args.t0:.0f}s', flush=True)
 
@@ -654,6 +680,7 @@ def parse_args():
                         help='.npz from benchmarks/pack_cifar10.py')
     parser.add_argument('--lite0', required=True, help='Lite0 .pth')
     parser.add_argument('--lite1', default='', help='Lite1 .pth')
+    parser.add_argument('--lite2', default='', help='Lite2 .pth')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--cache', default='/tmp/cifar10_decoded.npz',
                         help='decoded-array cache shared with the workers')
@@ -667,6 +694,8 @@ def parse_args():
                         help='workers are stopped after this many seconds')
     parser.add_argument('--only', default='',
                         help='comma-separated config names')
+    parser.add_argument('--eval-upscale', type=int, default=32,
+                        help='also evaluate at res + this many px (0: no)')
     parser.add_argument('--no-bench', action='store_true',
                         help='skip the isolated img/s measurement')
     parser.add_argument('--smoke', action='store_true',
@@ -694,8 +723,8 @@ def main():
         with np.load(args.cache) as c:
             arrays = {k: c[k] for k in c.files}
         data = GpuData(arrays, device)
-        run_worker(args, cfg, data, dict(lite0=args.lite0, lite1=args.lite1),
-                   device)
+        run_worker(args, cfg, data, dict(lite0=args.lite0, lite1=args.lite1,
+                                         lite2=args.lite2), device)
     else:
         run_driver(args, device)
 
