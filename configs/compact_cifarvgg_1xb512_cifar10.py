@@ -25,10 +25,8 @@ train_dataloader = dict(
     dataset=dict(pipeline=[dict(type='PackInputs')]))
 optim_wrapper = dict(optimizer=dict(lr=0.4))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=1, end=15,
-         eta_min=0.0, convert_to_iter_based=True),
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=15),
 ]
 train_cfg = dict(max_epochs=15)
 auto_scale_lr = dict(base_batch_size=512)

@@ -5,14 +5,13 @@
 #   python tools/train.py configs/teacher_effnet-lite0-f4-128px_1xb64_cifar10.py --amp
 #   python tools/cache_teacher.py configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py --views 4 --amp
 #   python tools/train.py configs/joint_effnet-lite0-f4_cifarvgg_1xb512_cifar10_cached.py --amp
-_base_ = ['./compact_cifarvgg_1xb512_cifar10.py']
+_base_ = [
+    './compact_cifarvgg_1xb512_cifar10.py',
+    './_base_/models/joint_learning.py',
+]
 
 model = dict(
-    type='JointLearningClassifier',
+    _base_.joint_learning,
     teacher=dict(
         cfg_path='{{fileDirname}}/'
-        'teacher_effnet-lite0-f4-128px_1xb64_cifar10.py'),
-    hard_loss_weight=0.5,
-    distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
-                      loss_weight=0.5),
-)
+        'teacher_effnet-lite0-f4-128px_1xb64_cifar10.py'))

@@ -8,16 +8,16 @@
 #   python tools/train.py configs/teacher_effnet-lite0-f4-48px_1xb64_uci_digits.py
 #   python tools/cache_teacher.py configs/joint_effnet-lite0-f4_cifarvgg_1xb64_uci_digits_cached.py --views 4
 #   python tools/train.py configs/joint_effnet-lite0-f4_cifarvgg_1xb64_uci_digits_cached.py
-_base_ = ['./compact_cifarvgg-16px_1xb64_uci_digits.py']
+_base_ = [
+    './compact_cifarvgg-16px_1xb64_uci_digits.py',
+    './_base_/models/joint_learning.py',
+]
 
 model = dict(
-    type='JointLearningClassifier',
+    _base_.joint_learning,
     teacher=dict(
         cfg_path='{{fileDirname}}/'
         'teacher_effnet-lite0-f4-48px_1xb64_uci_digits.py'),
-    hard_loss_weight=0.5,
-    distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
-                      loss_weight=0.5),
     teacher_cache='work_dirs/teacher_effnet-lite0-f4-48px_1xb64_uci_digits/'
     'teacher_cache_4v.npz')
 # The teacher's accuracy on the validation set as stage 2 shows it the

@@ -7,15 +7,13 @@
 #   python tools/train.py configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes.py --amp
 # This config runs the teacher online on every batch; the *_cached.py config
 # replays stored predictions instead.
-_base_ = ['./compact_vgg-s4-96px_1xb128_intel_scenes.py']
+_base_ = [
+    './compact_vgg-s4-96px_1xb128_intel_scenes.py',
+    './_base_/models/joint_learning.py',
+]
 
 model = dict(
-    type='JointLearningClassifier',
+    _base_.joint_learning_soft,
     teacher=dict(
         cfg_path='{{fileDirname}}/'
-        'teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'),
-    # Mostly soft targets: on scenes 0.1/0.9 beat 0.5/0.5 (docs/scenes.md).
-    hard_loss_weight=0.1,
-    distill_loss=dict(type='SoftTargetLoss', temperature=4.0,
-                      loss_weight=0.9),
-)
+        'teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'))

@@ -4,16 +4,9 @@
 #   python tools/train.py configs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes-10pct.py --amp
 _base_ = ['./teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py']
 
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='{{fileDirname}}/_base_/datasets/splits/'
-        'intel_scenes_train_10pct.txt',
-        metainfo=dict(classes=('buildings', 'forest', 'glacier', 'mountain',
-                               'sea', 'street'))))
+train_dataloader = dict(dataset=_base_.train_10pct)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=30),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=20,
-         eta_min=0.0, convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], end=30),
+    dict(_base_.param_scheduler[1], end=20),
 ]
 train_cfg = dict(max_epochs=20, val_interval=5)

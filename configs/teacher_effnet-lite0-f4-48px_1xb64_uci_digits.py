@@ -18,9 +18,7 @@ model = dict(
     head=dict(num_classes={{_base_.num_classes}}))
 # 19 steps an epoch: a 10-step warm-up instead of the base's 200.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=10),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=3,
-         eta_min=0.0, convert_to_iter_based=True),
+    dict(_base_.param_scheduler[0], end=10),
+    _base_.param_scheduler[1],
 ]
 default_hooks = dict(logger=dict(interval=10))

@@ -7,6 +7,8 @@
 #                    `ln -s /path/to/shared/data/cifar10 data/cifar10`);
 #   'CIFAR10':       mmpretrain's dataset, downloads the official batches
 #                    into data_root (needs internet).
+_base_ = ['./cpu_dataloaders.py']
+
 dataset_type = 'CIFAR10Folder'
 data_root = 'data/cifar10'
 num_classes = 10
@@ -25,35 +27,13 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
+# The keys both splits share; each split adds its name and pipeline.
+dataset = dict(type=dataset_type, data_root=data_root)
 train_dataloader = dict(
     batch_size=128,
-    # No worker process: on a CPU with few cores the model's threads
-    # already use them all, and the in-memory pipeline is cheap (profile in
-    # docs/cifar10.md). benchmarks/cpu_bench.py times this setting against
-    # one worker process.
-    num_workers=0,
-    persistent_workers=False,
-    pin_memory=False,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
+    dataset=dict(dataset, split='train', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=256,
-    num_workers=0,
-    persistent_workers=False,
-    pin_memory=False,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+    dataset=dict(dataset, split='test', test_mode=True,
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

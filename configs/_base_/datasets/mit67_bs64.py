@@ -6,16 +6,9 @@ _base_ = ['./scenes_bs64.py']
 data_root = 'data/mit67'
 num_classes = 67
 
-train_dataloader = dict(
-    dataset=dict(
-        type='MITIndoor67',
-        data_root=data_root,
-        split='train',
-        num_classes=num_classes))
-val_dataloader = dict(
-    dataset=dict(
-        type='MITIndoor67',
-        data_root=data_root,
-        split='test',
-        num_classes=num_classes))
+# The keys both splits share; each split adds its name.
+dataset = dict(
+    type='MITIndoor67', data_root=data_root, num_classes=num_classes)
+train_dataloader = dict(dataset=dict(dataset, split='train'))
+val_dataloader = dict(dataset=dict(dataset, split='test'))
 test_dataloader = val_dataloader

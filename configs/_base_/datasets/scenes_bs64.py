@@ -3,6 +3,8 @@
 # kept in memory -- the teacher's input size -- so that any photo size
 # stacks into one batch. Dataset bases (intel_scenes_bs64.py, mit67_bs64.py)
 # add the dataset itself, its root and its class count.
+_base_ = ['./cpu_dataloaders.py']
+
 image_size = 128
 
 # Students: random-resized crops + flips drawn on the batch (the views a
@@ -28,23 +30,9 @@ test_pipeline = [dict(type='PackInputs')]
 
 train_dataloader = dict(
     batch_size=64,
-    # No worker process: on a CPU with few cores the model's threads
-    # already use them all, and the in-memory pipeline is cheap.
-    num_workers=0,
-    persistent_workers=False,
-    pin_memory=False,
-    dataset=dict(image_size=image_size, pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-)
+    dataset=dict(image_size=image_size, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
-    num_workers=0,
-    persistent_workers=False,
-    pin_memory=False,
     dataset=dict(image_size=image_size, test_mode=True,
-                 pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+                 pipeline=test_pipeline))
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator

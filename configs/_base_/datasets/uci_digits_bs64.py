@@ -14,19 +14,15 @@ data_preprocessor = dict(
     size=image_size,
     view=dict(type='ResizedCrop', scale=(0.5, 1.0)),
     flip_prob=0.0)
+dataset = dict(
+    data_root=data_root, num_classes=num_classes, image_size=image_size)
 train_dataloader = dict(
     dataset=dict(
-        data_root=data_root,
-        num_classes=num_classes,
-        image_size=image_size,
+        dataset,
         pipeline=[
             dict(type='RandomResizedCrop', scale=image_size,
                  crop_ratio_range=(0.5, 1.0)),
             dict(type='PackInputs'),
         ]))
-val_dataloader = dict(
-    batch_size=128,
-    dataset=dict(
-        data_root=data_root, num_classes=num_classes,
-        image_size=image_size))
+val_dataloader = dict(batch_size=128, dataset=dataset)
 test_dataloader = val_dataloader
