@@ -65,9 +65,8 @@ class CachedTeacher:
         """
         infos = [dataset.get_data_info(i) for i in range(len(dataset))]
         paths = [str(i.get('img_path')).replace('\\', '/') for i in infos]
-        differ = [i for i, (path, rel) in enumerate(zip(paths,
-                                                        self.rel_paths))
-                  if not path.endswith(rel)]
+        differ = [i for i, path in enumerate(paths[:len(self.rel_paths)])
+                  if not self._holds(i, path)]
         if differ or len(paths) != len(self.rel_paths):
             where = f'sample {differ[0]} is "{paths[differ[0]]}", the ' \
                 f'cache holds "{self.rel_paths[differ[0]]}" there; ' \
@@ -81,6 +80,12 @@ class CachedTeacher:
                     tuple(info['img'].shape[:2]) != self.image_shape:
                 raise self._other_size(f'"{path}" is',
                                        info['img'].shape[:2])
+
+    def _holds(self, idx: int, path: str) -> bool:
+        """Whether image ``idx`` of the data set, at ``path`` (``/``
+        separators), is the image the cache stored at that index."""
+        return idx < len(self.rel_paths) and \
+            path.endswith(self.rel_paths[idx])
 
     @property
     def _rebuild(self) -> str:
@@ -131,9 +136,10 @@ class CachedTeacher:
                 'sample_idx and img_path; a sample has {}. Keep them in '
                 "PackInputs' meta_keys.".format(
                     self.cache_file, sorted(sample.metainfo_keys())))
-        cached = self.rel_paths[idx] if idx < len(self.rel_paths) else None
         path = str(path).replace('\\', '/')
-        if cached is None or not path.endswith(cached):
+        if not self._holds(idx, path):
+            cached = self.rel_paths[idx] if idx < len(self.rel_paths) \
+                else None
             raise ValueError(
                 f'Teacher cache "{self.cache_file}" does not match the data '
                 f'set: sample {idx} is "{path}", the cache holds "{cached}" '
