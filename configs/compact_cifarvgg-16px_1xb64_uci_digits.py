@@ -17,9 +17,7 @@ model = dict(
 data_preprocessor = dict(size=16)
 # The pipeline only packs the in-memory images: views are drawn on the
 # stacked batch by the data_preprocessor.
-train_dataloader = dict(
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=[dict(type='PackInputs')]))
+train_dataloader = _base_.batch_view_loader
 # The base's lr 0.1 is for batch 128.
 optim_wrapper = dict(optimizer=dict(lr=0.05))
 auto_scale_lr = dict(base_batch_size=64)

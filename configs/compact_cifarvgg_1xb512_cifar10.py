@@ -19,10 +19,7 @@ data_preprocessor = dict(
     size=32,
     view=dict(type='PadCrop', crop_size=32, padding=4),
     flip_prob=0.5)
-train_dataloader = dict(
-    batch_size=512,
-    collate_fn=dict(type='default_collate'),  # one stacked uint8 tensor
-    dataset=dict(pipeline=[dict(type='PackInputs')]))
+train_dataloader = dict(_base_.batch_view_loader, batch_size=512)
 optim_wrapper = dict(optimizer=dict(lr=0.4))
 param_scheduler = [
     _base_.param_scheduler[0],

@@ -10,9 +10,4 @@ _base_ = [
 ]
 model = dict(head=dict(num_classes={{_base_.num_classes}}))
 data_preprocessor = dict(size=96)
-# The pipeline only packs the in-memory images: views are drawn on the
-# stacked batch by the data_preprocessor.
-train_dataloader = dict(
-    batch_size=128,
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(pipeline=[dict(type='PackInputs')]))
+train_dataloader = dict(_base_.batch_view_loader, batch_size=128)

@@ -12,7 +12,5 @@ data_preprocessor = dict(
     type='RandomViewClsDataPreprocessor',
     size=32,
     view=dict(type='PadCrop', crop_size=32, padding=4))
-train_dataloader = dict(
-    collate_fn=dict(type='default_collate'),
-    # The views are cut on the batch, not per sample.
-    dataset=dict(pipeline=[dict(type='PackInputs')]))
+# The views are cut on the batch, not per sample.
+train_dataloader = _base_.batch_view_loader

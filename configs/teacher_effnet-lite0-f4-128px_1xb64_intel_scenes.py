@@ -10,8 +10,5 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 model = dict(
-    # Photos are stored at the teacher's input size; stage 2 resizes the
-    # student's (96 px) view back to it, as the cache tool does.
-    data_preprocessor=dict(
-        type='RandomViewClsDataPreprocessor', size={{_base_.image_size}}),
+    data_preprocessor=_base_.teacher_preprocessor,
     head=dict(num_classes={{_base_.num_classes}}))

@@ -15,3 +15,13 @@ val_dataloader = dict(
 val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
+
+# For configs whose data_preprocessor draws the training views on the
+# stacked batch (RandomViewClsDataPreprocessor with a `view`): the pipeline
+# only packs the in-memory images, collated into one uint8 tensor. Use:
+#   train_dataloader = dict(_base_.batch_view_loader, batch_size=...)
+batch_view_loader = dict(
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(pipeline=[dict(type='PackInputs')]))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

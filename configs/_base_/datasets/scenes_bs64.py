@@ -19,6 +19,13 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=False)
 
+# The teacher normalises by itself and sees the stored images at their
+# size; stage 2 resizes the student's view back to it, as the cache tool
+# does. Teacher leaves: model = dict(data_preprocessor=
+# _base_.teacher_preprocessor, ...).
+teacher_preprocessor = dict(
+    type='RandomViewClsDataPreprocessor', size=image_size)
+
 # The teacher's stage-1 augmentation, per sample (the same crop scale).
 train_pipeline = [
     dict(type='RandomResizedCrop', scale=image_size, crop_ratio_range=(

@@ -14,6 +14,7 @@ data_preprocessor = dict(
     size=image_size,
     view=dict(type='ResizedCrop', scale=(0.5, 1.0)),
     flip_prob=0.0)
+teacher_preprocessor = dict(size=image_size)
 dataset = dict(
     data_root=data_root, num_classes=num_classes, image_size=image_size)
 train_dataloader = dict(
