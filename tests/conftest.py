@@ -61,6 +61,31 @@ TOY_TEACHER = resnet8_classifier(
             dropout_rate=0.5))
 
 
+def joint_student_cfg(teacher_ckpt, **kwargs):
+    """A JointLearningClassifier config: ResNet-8 student of the toy teacher.
+
+    Args:
+        teacher_ckpt (str): The toy teacher's checkpoint.
+        **kwargs: Keys that replace the defaults.
+
+    Returns:
+        dict: The model config.
+    """
+    cfg = dict(
+        type='JointLearningClassifier',
+        teacher=copy.deepcopy(TOY_TEACHER),
+        teacher_ckpt=teacher_ckpt,
+        data_preprocessor=STUDENT_PRE,
+        backbone=dict(type='CifarResNet', depth=8),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=4, in_channels=64),
+        hard_loss_weight=0.5,
+        distill_loss=dict(type='SoftTargetLoss', temperature=2.0,
+                          loss_weight=0.5))
+    cfg.update(kwargs)
+    return cfg
+
+
 def make_cifar_folder(root, per_class=(3, 2), size=32, seed=0):
     """Write a tiny CIFAR10Folder tree: ``root/{train,test}/<class>/*.jpg``.
 

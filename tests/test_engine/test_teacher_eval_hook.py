@@ -11,8 +11,7 @@ from mmpretrain.registry import MODELS
 import mmcompact  # noqa: F401
 from mmcompact.engine import TeacherEvalHook
 
-from ..conftest import make_class_folders
-from ..test_models.test_classifiers.test_joint_classifier import _student_cfg
+from ..conftest import joint_student_cfg, make_class_folders
 
 CLASSES = ('a', 'b', 'c', 'd')
 
@@ -48,12 +47,12 @@ def _runner(tmp_path, model, **kwargs):
 
 def test_teacher_accuracy_is_logged_once_before_training(tmp_path,
                                                          teacher_ckpt):
-    runner = _runner(tmp_path, _student_cfg(teacher_ckpt),
+    runner = _runner(tmp_path, joint_student_cfg(teacher_ckpt),
                      custom_hooks=[dict(type='TeacherEvalHook')])
     runner.train()
 
     # The same teacher and views, evaluated here by hand.
-    model = MODELS.build(_student_cfg(teacher_ckpt)).eval()
+    model = MODELS.build(joint_student_cfg(teacher_ckpt)).eval()
     correct = total = 0
     with torch.no_grad():
         for data in runner.val_dataloader:

@@ -17,23 +17,8 @@ from mmcompact.models import (JointLearningClassifier,
                               RandomViewClsDataPreprocessor, resolve_teacher,
                               teacher_fingerprint)
 
-from ...conftest import STUDENT_PRE, TOY_TEACHER, write_config
-
-
-def _student_cfg(teacher_ckpt, **kwargs):
-    cfg = dict(
-        type='JointLearningClassifier',
-        teacher=copy.deepcopy(TOY_TEACHER),
-        teacher_ckpt=teacher_ckpt,
-        data_preprocessor=STUDENT_PRE,
-        backbone=dict(type='CifarResNet', depth=8),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=4, in_channels=64),
-        hard_loss_weight=0.5,
-        distill_loss=dict(type='SoftTargetLoss', temperature=2.0,
-                          loss_weight=0.5))
-    cfg.update(kwargs)
-    return cfg
+from ...conftest import (STUDENT_PRE, TOY_TEACHER, joint_student_cfg,
+                         write_config)
 
 
 def _teacher_config(folder, name='teacher_toy.py'):
@@ -51,7 +36,7 @@ def _batch(n=6, size=32, seed=0):
 
 
 def test_teacher_frozen_student_trained(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     teacher_before = copy.deepcopy(model.teacher.state_dict())
     student_before = copy.deepcopy(model.state_dict())
     # The teacher is not part of the optimised module tree.
@@ -80,7 +65,7 @@ def test_teacher_frozen_student_trained(teacher_ckpt):
 
 
 def test_state_dict_is_a_plain_student(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     state = model.state_dict()
     assert not any('teacher' in k for k in state)
     student = ImageClassifier(
@@ -96,7 +81,7 @@ def test_state_dict_is_a_plain_student(teacher_ckpt):
 
 
 def test_teacher_sees_the_student_view(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     data = _batch(n=3)
     student_inputs = model.data_preprocessor(data, False)['inputs']
     via_student = model.teacher_inputs(student_inputs)
@@ -112,7 +97,7 @@ def test_teacher_sees_the_student_view(teacher_ckpt):
 
 
 def test_loss_is_weighted_sum(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     model.eval()  # deterministic BN for the comparison
     inputs = model.data_preprocessor(_batch(), False)['inputs']
     samples = _batch()['data_samples']
@@ -134,7 +119,7 @@ def test_loss_is_weighted_sum(teacher_ckpt):
 
 
 def test_predict_uses_the_student_only(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     model.eval()
     data = _batch(n=2)
     with torch.no_grad():
@@ -147,7 +132,7 @@ def test_predict_uses_the_student_only(teacher_ckpt):
 
 
 def test_gradient_only_to_student(teacher_ckpt):
-    model = MODELS.build(_student_cfg(teacher_ckpt))
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
     model.train()
     # Even a teacher whose weights would take gradients gets none: the
     # joint loss runs it without autograd.
@@ -169,17 +154,17 @@ def test_gradient_only_to_student(teacher_ckpt):
 def test_missing_teacher_checkpoint_says_run_stage1(tmp_path):
     with pytest.raises(FileNotFoundError,
                        match=r'nope\.pth" does not exist\. Run stage 1 first'):
-        MODELS.build(_student_cfg(str(tmp_path / 'nope.pth')))
+        MODELS.build(joint_student_cfg(str(tmp_path / 'nope.pth')))
     # A stage-1 work dir without last_checkpoint.
     with pytest.raises(FileNotFoundError,
                        match='no last_checkpoint.*Run stage 1 first'):
-        MODELS.build(_student_cfg(str(tmp_path)))
+        MODELS.build(joint_student_cfg(str(tmp_path)))
 
 
 def test_teacher_from_its_stage1_config(teacher_ckpt, tmp_path):
     config = _teacher_config(tmp_path)
     # Unfolded, so that the weights compare with the checkpoint's.
-    model = MODELS.build(_student_cfg(
+    model = MODELS.build(joint_student_cfg(
         teacher_ckpt, teacher=dict(cfg_path=config), fuse_teacher_bn=False))
     # The config's model, with the checkpoint's weights.
     assert isinstance(model.teacher.data_preprocessor,
@@ -202,8 +187,8 @@ def test_teacher_ckpt_defaults_to_the_config_work_dir(
         teacher_ckpt, tmp_path, monkeypatch):
     config = _teacher_config(tmp_path, 'teacher_toy_96px.py')
     monkeypatch.chdir(tmp_path)
-    cfg = _student_cfg(None, teacher=dict(cfg_path=config),
-                       fuse_teacher_bn=False)
+    cfg = joint_student_cfg(None, teacher=dict(cfg_path=config),
+                            fuse_teacher_bn=False)
     # Not trained yet: the error names the work dir and the stage-1 command.
     with pytest.raises(FileNotFoundError) as err:
         MODELS.build(copy.deepcopy(cfg))
@@ -224,13 +209,13 @@ def test_bad_teacher_arguments(teacher_ckpt, tmp_path):
     config = _teacher_config(tmp_path)
     with pytest.raises(ValueError, match=r"takes no other keys, got "
                        r"\['data_preprocessor'\]"):
-        MODELS.build(_student_cfg(teacher_ckpt, teacher=dict(
+        MODELS.build(joint_student_cfg(teacher_ckpt, teacher=dict(
             cfg_path=config, data_preprocessor=dict(size=48))))
     with pytest.raises(FileNotFoundError, match='Teacher config.*nope.py'):
-        MODELS.build(_student_cfg(
+        MODELS.build(joint_student_cfg(
             teacher_ckpt, teacher=dict(cfg_path=str(tmp_path / 'nope.py'))))
     with pytest.raises(ValueError, match='teacher_ckpt is needed'):
-        MODELS.build(_student_cfg(None))
+        MODELS.build(joint_student_cfg(None))
 
 
 PAD_CROP_PRE = dict(STUDENT_PRE, type='RandomViewClsDataPreprocessor',
@@ -261,21 +246,21 @@ def test_cache_must_match_the_student_views(teacher_ckpt, tmp_path):
     cache = _cache(tmp_path / 'c.npz', teacher_ckpt)
     with pytest.raises(ValueError, match=r"holds views drawn as .*'padding':"
                        r" 4.*but the data_preprocessor draws .*'padding': 2"):
-        MODELS.build(_student_cfg(
+        MODELS.build(joint_student_cfg(
             teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
                 PAD_CROP_PRE, view=dict(PAD_CROP_PRE['view'], padding=2))))
     with pytest.raises(ValueError, match='holds views drawn as'):
-        MODELS.build(_student_cfg(
+        MODELS.build(joint_student_cfg(
             teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
                 PAD_CROP_PRE, view=dict(type='ResizedCrop'))))
     # The student must replay the stored views itself.
     for pre in (STUDENT_PRE, dict(PAD_CROP_PRE, view=None)):
         with pytest.raises(ValueError, match='must be a RandomViewCls'
                            'DataPreprocessor with a view, got'):
-            MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=cache,
-                                      data_preprocessor=pre))
+            MODELS.build(joint_student_cfg(
+                teacher_ckpt, teacher_cache=cache, data_preprocessor=pre))
     # Another view config of the same numbers is the same view.
-    model = MODELS.build(_student_cfg(
+    model = MODELS.build(joint_student_cfg(
         teacher_ckpt, teacher_cache=cache, data_preprocessor=dict(
             PAD_CROP_PRE, view=dict(PAD_CROP_PRE['view'],
                                     crop_size=[32, 32]))))
@@ -284,7 +269,7 @@ def test_cache_must_match_the_student_views(teacher_ckpt, tmp_path):
 
 def test_cached_logits_replace_the_teacher(teacher_ckpt, tmp_path):
     cache = _cache(tmp_path / 'c.npz', teacher_ckpt)
-    model = MODELS.build(_student_cfg(
+    model = MODELS.build(joint_student_cfg(
         teacher_ckpt, teacher_cache=cache, data_preprocessor=PAD_CROP_PRE))
 
     def no_teacher(*args, **kwargs):
@@ -312,21 +297,22 @@ def test_cached_logits_replace_the_teacher(teacher_ckpt, tmp_path):
         model.loss(data['inputs'], [DataSample().set_gt_label(0)] * 2)
     # Only the first stored views, when asked.
     with pytest.raises(ValueError, match='teacher_cache_views=2, but'):
-        MODELS.build(_student_cfg(teacher_ckpt, teacher_cache=cache,
-                                  teacher_cache_views=2,
-                                  data_preprocessor=PAD_CROP_PRE))
+        MODELS.build(joint_student_cfg(teacher_ckpt, teacher_cache=cache,
+                                       teacher_cache_views=2,
+                                       data_preprocessor=PAD_CROP_PRE))
 
 
 def test_work_dir_resolves_last_checkpoint(teacher_ckpt, tmp_path):
     (tmp_path / 'last_checkpoint').write_text(teacher_ckpt)
-    model = MODELS.build(_student_cfg(str(tmp_path), fuse_teacher_bn=False))
+    model = MODELS.build(
+        joint_student_cfg(str(tmp_path), fuse_teacher_bn=False))
     ref = torch.load(teacher_ckpt, weights_only=True)['state_dict']
     for key, value in model.teacher.state_dict().items():
         assert torch.equal(value, ref[key])
 
 
 def test_class_count_mismatch(teacher_ckpt):
-    cfg = _student_cfg(
+    cfg = joint_student_cfg(
         teacher_ckpt,
         head=dict(type='LinearClsHead', num_classes=10, in_channels=64))
     with pytest.raises(ValueError, match='num_classes=4.*num_classes=10'):
@@ -341,7 +327,7 @@ def test_checkpoint_that_does_not_fit_names_keys(teacher_ckpt, tmp_path):
     bad = tmp_path / 'bad.pth'
     torch.save({'state_dict': state}, bad)
     with pytest.raises(ValueError) as err:
-        MODELS.build(_student_cfg(str(bad)))
+        MODELS.build(joint_student_cfg(str(bad)))
     msg = str(err.value)
     assert '1 missing keys' in msg and missing in msg
     assert 'head.layers.1.fc.weight' in msg
@@ -349,8 +335,8 @@ def test_checkpoint_that_does_not_fit_names_keys(teacher_ckpt, tmp_path):
 
 
 def test_mismatched_channel_order(teacher_ckpt):
-    cfg = _student_cfg(teacher_ckpt,
-                       data_preprocessor=dict(STUDENT_PRE, to_rgb=True))
+    cfg = joint_student_cfg(teacher_ckpt,
+                            data_preprocessor=dict(STUDENT_PRE, to_rgb=True))
     with pytest.raises(ValueError, match='to_rgb'):
         MODELS.build(cfg)
 
@@ -360,8 +346,9 @@ def test_is_registered():
 
 
 def test_online_teacher_batchnorm_is_folded(teacher_ckpt):
-    folded = MODELS.build(_student_cfg(teacher_ckpt))
-    plain = MODELS.build(_student_cfg(teacher_ckpt, fuse_teacher_bn=False))
+    folded = MODELS.build(joint_student_cfg(teacher_ckpt))
+    plain = MODELS.build(
+        joint_student_cfg(teacher_ckpt, fuse_teacher_bn=False))
 
     def num_bn(model):
         return sum(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
