@@ -23,5 +23,3 @@ test_evaluator = val_evaluator
 batch_view_loader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(pipeline=[dict(type='PackInputs')]))
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
