@@ -13,9 +13,6 @@ default_hooks = dict(
     # A replayed teacher cache must hold the training set's images.
     teacher_cache_check=dict(type='TeacherCacheCheckHook'))
 randomness = dict(seed=0)
-# Validation and testing loops with their defaults, for every schedule.
-val_cfg = dict()
-test_cfg = dict()
 
 # Scalars (the losses -- loss_cls and loss_soft for joint models --, the
 # learning rate, the validation metrics and TeacherEvalHook's teacher/*)

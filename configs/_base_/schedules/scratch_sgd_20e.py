@@ -12,4 +12,6 @@ param_scheduler = [
          eta_min=0.0, convert_to_iter_based=True),
 ]
 train_cfg = dict(by_epoch=True, max_epochs=20, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=128)
