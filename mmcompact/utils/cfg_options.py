@@ -86,8 +86,10 @@ def _top_level(cfg: Config, top: str, known: Set[str]) -> Optional[str]:
         return (f'"{top}" is a variable of the config file, substituted '
                 'where the file uses it when the file was read, so setting '
                 f'it now changes nothing; {instead}.')
+    # Only keys a tool reads: suggesting a config variable would suggest a
+    # change that changes nothing.
     return (f'no tool reads a top-level "{top}"'
-            + _did_you_mean(top, known | set(cfg)) + '.')
+            + _did_you_mean(top, known) + '.')
 
 
 def _misplaced_preprocessor(cfg: Config, parts: List[str]) -> Optional[str]:

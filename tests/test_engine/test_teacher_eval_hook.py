@@ -42,6 +42,9 @@ def _runner(tmp_path, model, **kwargs):
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         default_scope='mmpretrain',
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1)),
+        # Runners named alike (same second) share one MessageHub, whose
+        # teacher metrics would leak from test to test.
+        experiment_name=f'teacher_eval_{tmp_path.name}',
         **kwargs)
 
 
