@@ -64,7 +64,7 @@ class CachedTeacher:
                 order, or at another stored size than the cache.
         """
         infos = [dataset.get_data_info(i) for i in range(len(dataset))]
-        paths = [str(i.get('img_path')).replace('\\', '/') for i in infos]
+        paths = [str(i.get('img_path')) for i in infos]
         differ = [i for i, path in enumerate(paths[:len(self.rel_paths)])
                   if not self._holds(i, path)]
         if differ or len(paths) != len(self.rel_paths):
@@ -82,10 +82,10 @@ class CachedTeacher:
                                        info['img'].shape[:2])
 
     def _holds(self, idx: int, path: str) -> bool:
-        """Whether image ``idx`` of the data set, at ``path`` (``/``
-        separators), is the image the cache stored at that index."""
+        """Whether image ``idx`` of the data set, at ``path``, is the image
+        the cache stored at that index (stored paths use ``/``)."""
         return idx < len(self.rel_paths) and \
-            path.endswith(self.rel_paths[idx])
+            str(path).replace('\\', '/').endswith(self.rel_paths[idx])
 
     @property
     def _rebuild(self) -> str:
@@ -136,7 +136,6 @@ class CachedTeacher:
                 'sample_idx and img_path; a sample has {}. Keep them in '
                 "PackInputs' meta_keys.".format(
                     self.cache_file, sorted(sample.metainfo_keys())))
-        path = str(path).replace('\\', '/')
         if not self._holds(idx, path):
             cached = self.rel_paths[idx] if idx < len(self.rel_paths) \
                 else None

@@ -66,6 +66,18 @@ def test_num_views_replays_the_first_stored_views(cache):
             CachedTeacher(cache['path'], num_views=bad)
 
 
+def test_windows_separators_match_the_stored_paths(cache):
+    teacher = CachedTeacher(cache['path'])
+    samples = [DataSample(metainfo=dict(
+        sample_idx=i, img_path='C:\\data\\' + REL[i].replace('/', '\\')))
+        for i in (0, 1)]
+    assert teacher.replay(samples, (8, 8)).shape == (2, 5)
+    wrong = [DataSample(metainfo=dict(sample_idx=0,
+                                      img_path='C:\\data\\train\\b\\0.png'))]
+    with pytest.raises(ValueError, match='sample 0 is'):
+        teacher.replay(wrong, (8, 8))
+
+
 def test_other_samples_and_sizes_are_refused(cache):
     teacher = CachedTeacher(cache['path'])
     other = [DataSample(metainfo=dict(sample_idx=1,
