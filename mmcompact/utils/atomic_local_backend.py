@@ -2,6 +2,7 @@
 import contextlib
 import os
 import os.path as osp
+import socket
 from pathlib import Path
 from typing import BinaryIO, Iterator, Union
 
@@ -56,7 +57,8 @@ def atomic_file(filepath: Union[str, Path]) -> Iterator[BinaryIO]:
     ``os.replace`` (atomic within one file system) gives the file its real
     name. A reader sees the old file or the complete new one. An error in
     the block removes the temporary file and propagates; a killed process
-    leaves it behind (``.<name>.<pid>.tmp``, read by nothing).
+    leaves it behind (read by nothing), and the next write of the same
+    file on the same machine removes it (:func:`atomic_path`).
 
     Args:
         filepath (str or Path): The final path; its directory is created.
@@ -87,22 +89,53 @@ def atomic_path(filepath: Union[str, Path],
         suffix (str): Ending of the temporary name, for writers that go by
             the extension (e.g. ``'.onnx'``). Defaults to ``''``.
 
+    Temporary files of the same name left by processes of this machine
+    that no longer run (killed while writing) are removed first, so a
+    checkpoint or cache that a killed run was writing does not stay on
+    disk; those of running processes and of other machines (a shared file
+    system) are kept.
+
     Yields:
-        str: The temporary path, ``.<name>.<pid>.tmp<suffix>`` next to
-        ``filepath``.
+        str: The temporary path, ``.<name>.<host>.<pid>.tmp<suffix>`` next
+        to ``filepath``.
     """
     filepath = str(filepath)
     folder = osp.dirname(osp.abspath(filepath))
     mmengine.mkdir_or_exist(folder)
+    prefix = f'.{osp.basename(filepath)}.{socket.gethostname()}.'
+    _remove_stale(folder, prefix, f'.tmp{suffix}')
     # Same directory: os.replace is atomic only within one file system.
-    tmp = osp.join(folder,
-                   f'.{osp.basename(filepath)}.{os.getpid()}.tmp{suffix}')
+    tmp = osp.join(folder, f'{prefix}{os.getpid()}.tmp{suffix}')
     try:
         yield tmp
         os.replace(tmp, filepath)
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def _remove_stale(folder: str, prefix: str, ending: str) -> None:
+    """Remove ``<prefix><pid><ending>`` files in ``folder`` whose process
+    has ended."""
+    # os.kill(pid, 0) probes a process on POSIX only (on Windows it would
+    # terminate it): elsewhere the files stay.
+    if os.name != 'posix':
+        return
+    for name in os.listdir(folder):
+        pid = name[len(prefix):-len(ending)]
+        if name.startswith(prefix) and name.endswith(ending) and \
+                pid.isdigit() and not _running(int(pid)):
+            os.remove(osp.join(folder, name))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:

@@ -146,3 +146,5 @@ def test_kill_while_saving_keeps_the_previous_checkpoint(
     last = _last_checkpoint(work)
     assert last == osp.join(work, 'epoch_2.pth')
     assert torch.load(last, weights_only=True)['meta']['epoch'] == 2
+    # The killed run's temporary file went with the next write of epoch 2.
+    assert not osp.exists(partial)

@@ -1,6 +1,9 @@
 """atomic_file / atomic_path / AtomicLocalBackend: a failed write keeps the
 old file."""
 import os
+import socket
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -46,7 +49,8 @@ def test_error_while_writing_keeps_old_file(tmp_path):
 def test_atomic_path_renames_only_a_complete_write(tmp_path):
     path = tmp_path / 'out' / 'model.onnx'
     with atomic_path(path, suffix='.onnx') as tmp:
-        assert tmp.endswith(f'.model.onnx.{os.getpid()}.tmp.onnx')
+        assert tmp.endswith(f'.model.onnx.{socket.gethostname()}.'
+                            f'{os.getpid()}.tmp.onnx')
         assert os.path.dirname(tmp) == str(path.parent)  # created
         with open(tmp, 'wb') as f:
             f.write(b'first')
@@ -59,3 +63,23 @@ def test_atomic_path_renames_only_a_complete_write(tmp_path):
             raise RuntimeError('verification failed')
     assert path.read_bytes() == b'first'
     assert os.listdir(path.parent) == ['model.onnx']
+
+
+@pytest.mark.skipif(os.name != 'posix', reason='process probe is POSIX')
+def test_temporary_files_of_ended_processes_are_removed(tmp_path):
+    ended = subprocess.run([sys.executable, '-c', 'import os; '
+                            'print(os.getpid())'], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    host = socket.gethostname()
+    left = {
+        'ended': f'.epoch_2.pth.{host}.{ended}.tmp',
+        'running': f'.epoch_2.pth.{host}.{os.getppid()}.tmp',
+        'other_host': f'.epoch_2.pth.{host}-2.{ended}.tmp',
+        'other_file': f'.epoch_3.pth.{host}.{ended}.tmp',
+        'other_suffix': f'.epoch_2.pth.{host}.{ended}.tmp.onnx',
+    }
+    for name in left.values():
+        (tmp_path / name).write_bytes(b'half')
+    AtomicLocalBackend().put(b'new', tmp_path / 'epoch_2.pth')
+    assert sorted(os.listdir(tmp_path)) == sorted(
+        ['epoch_2.pth'] + [v for k, v in left.items() if k != 'ended'])

@@ -32,8 +32,9 @@ class AtomicCheckpointHook(CheckpointHook):
     the newest complete checkpoint, and a best checkpoint is on disk once
     the first one is written. A kill between the rename and the deletion
     leaves the outdated file on disk (not deleted later); a kill while
-    writing leaves a hidden ``.<name>.<pid>.tmp`` file beside the
-    checkpoints, which nothing reads and which can be deleted.
+    writing leaves a hidden ``.<name>.<host>.<pid>.tmp`` file beside the
+    checkpoints, which nothing reads and which the next write of that
+    checkpoint (after ``--resume``) removes.
 
     Args:
         **kwargs: Passed to mmengine's ``CheckpointHook``.
