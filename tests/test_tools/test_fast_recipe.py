@@ -28,7 +28,7 @@ def test_fast_configs(repo_root):
     cached = _config(repo_root, CACHED)
     assert teacher.model.backbone.frozen_stages == 4
     assert teacher.model.data_preprocessor.size == 128
-    # Otherwise the teacher of the ResNet-20 recipe.
+    # Otherwise the full-network 96 px teacher.
     teacher.model.backbone.frozen_stages = 0
     full_teacher.model.backbone.frozen_stages = 0
     teacher.model.data_preprocessor.size = 96
