@@ -84,16 +84,16 @@ def atomic_path(filepath: Union[str, Path],
     within one file system) when the block ends without an error; an error
     removes it and propagates.
 
-    Args:
-        filepath (str or Path): The final path; its directory is created.
-        suffix (str): Ending of the temporary name, for writers that go by
-            the extension (e.g. ``'.onnx'``). Defaults to ``''``.
-
     Temporary files of the same name left by processes of this machine
     that no longer run (killed while writing) are removed first, so a
     checkpoint or cache that a killed run was writing does not stay on
     disk; those of running processes and of other machines (a shared file
     system) are kept.
+
+    Args:
+        filepath (str or Path): The final path; its directory is created.
+        suffix (str): Ending of the temporary name, for writers that go by
+            the extension (e.g. ``'.onnx'``). Defaults to ``''``.
 
     Yields:
         str: The temporary path, ``.<name>.<host>.<pid>.tmp<suffix>`` next
