@@ -10,15 +10,7 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes={{_base_.num_classes}}))
-# Lean data path: the pipeline only packs the in-memory images; the random
-# crop (zero padding 4) and flip run on the whole stacked batch: one
-# batched op instead of a crop per sample, which kept the toolbox well
-# below a bare PyTorch loop (throughputs in docs/cifar10.md).
-data_preprocessor = dict(
-    type='RandomViewClsDataPreprocessor',
-    size=32,
-    view=dict(type='PadCrop', crop_size=32, padding=4),
-    flip_prob=0.5)
+data_preprocessor = _base_.batch_view_preprocessor
 train_dataloader = dict(_base_.batch_view_loader, batch_size=512)
 optim_wrapper = dict(optimizer=dict(lr=0.4))
 param_scheduler = [

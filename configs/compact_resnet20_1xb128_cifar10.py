@@ -10,3 +10,5 @@ _base_ = [
     './_base_/default_runtime.py',
 ]
 model = dict(head=dict(num_classes={{_base_.num_classes}}))
+data_preprocessor = _base_.batch_view_preprocessor
+train_dataloader = _base_.batch_view_loader

@@ -10,9 +10,3 @@ _base_ = ['./joint_effnet-lite0_resnet20_1xb128_cifar10.py']
 model = dict(
     teacher_cache='work_dirs/teacher_effnet-lite0-f4-128px_1xb64_cifar10/'
     'teacher_cache_8v.npz')
-data_preprocessor = dict(
-    type='RandomViewClsDataPreprocessor',
-    size=32,
-    view=dict(type='PadCrop', crop_size=32, padding=4))
-# The views are cut on the batch, not per sample.
-train_dataloader = _base_.batch_view_loader

@@ -19,6 +19,15 @@ data_preprocessor = dict(
     mean=[125.307, 122.961, 113.8575],
     std=[51.5865, 50.847, 51.255],
     to_rgb=False)
+# Students: the same pad-and-crop and flip, drawn on the stacked batch (one
+# batched op instead of a crop per sample; the views a teacher cache
+# stores). Leaves use
+#   data_preprocessor = _base_.batch_view_preprocessor
+#   train_dataloader = dict(_base_.batch_view_loader, batch_size=...)
+batch_view_preprocessor = dict(
+    type='RandomViewClsDataPreprocessor',
+    size=32,
+    view=dict(type='PadCrop', crop_size=32, padding=4))
 
 train_pipeline = [
     dict(type='RandomCrop', crop_size=32, padding=4),
