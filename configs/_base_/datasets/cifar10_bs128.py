@@ -29,6 +29,8 @@ batch_view_preprocessor = dict(
     size=32,
     view=dict(type='PadCrop', crop_size=32, padding=4))
 
+# The teachers' augmentation: per sample, before their data preprocessor
+# resizes the batch to their input size.
 train_pipeline = [
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
