@@ -205,13 +205,19 @@ def run_tool(python, repo_root, tool, *args, cfg_options=(),
     return run_command(cmd, repo_root, returncode=returncode)
 
 
+# The environment of the CPU processes that the scale-out tests compare:
+# one thread each, as torchrun sets it, and no GPU, also on a CUDA machine.
+CPU_PROCESS_ENV = dict(OMP_NUM_THREADS='1', CUDA_VISIBLE_DEVICES='-1')
+
+
 def run_dist_script(python, repo_root, script, *args):
-    """``bash tools/<script> *args`` (torchrun), one thread per process."""
+    """``bash tools/<script> *args`` (torchrun), in CPU processes
+    (:data:`CPU_PROCESS_ENV`)."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
     return run_command(['bash', osp.join('tools', script), *args],
-                       repo_root, dict(PYTHON=python, OMP_NUM_THREADS='1',
+                       repo_root, dict(CPU_PROCESS_ENV, PYTHON=python,
                                        PORT=str(port)))
 
 

@@ -1,7 +1,9 @@
 """Distributed runs on CPU-only machines through mmengine's launcher."""
 import datetime
 import inspect
+import os
 
+import torch
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.dist import is_distributed
@@ -46,9 +48,16 @@ def init_cpu_dist_if_needed(cfg: Config, launcher: str) -> bool:
 
     Raises:
         ValueError: for the ``slurm`` or ``mpi`` launcher on a machine
-            without an accelerator, whose mmengine set-up also binds a GPU.
+            without an accelerator, whose mmengine set-up also binds a GPU;
+            for a ``pytorch`` launcher process whose ``LOCAL_RANK`` has no
+            CUDA device.
     """
-    if launcher in (None, 'none') or get_device() != 'cpu':
+    if launcher in (None, 'none'):
+        return False
+    device = get_device()
+    if device == 'cuda':
+        _check_gpu_per_process(launcher)
+    if device != 'cpu':
         return False
     if launcher != 'pytorch':
         raise ValueError(
@@ -86,3 +95,18 @@ def init_cpu_dist_if_needed(cfg: Config, launcher: str) -> bool:
 
     torch_dist.init_process_group(**kwargs)
     return True
+
+
+def _check_gpu_per_process(launcher: str) -> None:
+    """Refuse a torchrun process whose local rank has no GPU."""
+    if launcher != 'pytorch':
+        return
+    local_rank = int(os.environ.get('LOCAL_RANK', 0))
+    gpus = torch.cuda.device_count()
+    if local_rank >= gpus:
+        processes = os.environ.get('LOCAL_WORLD_SIZE', local_rank + 1)
+        raise ValueError(
+            f'{processes} processes on this machine but {gpus} visible '
+            f'GPU(s): process {local_rank} has none. Start at most {gpus} '
+            'processes per machine (one per GPU), or run them on the CPU '
+            'with CUDA_VISIBLE_DEVICES=-1.')

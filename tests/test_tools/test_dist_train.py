@@ -28,8 +28,8 @@ import re
 import pytest
 import torch
 
-from ..conftest import (REPO_ROOT, run_command, run_dist_script, run_tool,
-                        write_config)
+from ..conftest import (CPU_PROCESS_ENV, REPO_ROOT, run_command,
+                        run_dist_script, run_tool, write_config)
 from .conftest import TINY_TEACHER
 
 GLOBAL_BATCH = 8
@@ -113,7 +113,7 @@ def runs(request, tmp_path_factory, tiny_cifar, tiny_models, python):
         if nproc == 1:
             log = run_command([python, 'tools/train.py', path,
                                '--work-dir', work_dir], REPO_ROOT,
-                              dict(OMP_NUM_THREADS='1'))
+                              CPU_PROCESS_ENV)
         else:
             log = run_dist_script(python, REPO_ROOT, 'dist_train.sh', path,
                                   str(nproc), '--work-dir', work_dir)

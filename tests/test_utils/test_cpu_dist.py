@@ -22,6 +22,8 @@ def test_nothing_without_launcher_or_on_gpu(monkeypatch, on_cpu):
     cfg = _cfg()
     assert init_cpu_dist_if_needed(cfg, 'none') is False
     monkeypatch.setattr(cpu_dist, 'get_device', lambda: 'cuda')
+    monkeypatch.setattr(cpu_dist.torch.cuda, 'device_count', lambda: 1)
+    monkeypatch.setenv('LOCAL_RANK', '0')
     assert init_cpu_dist_if_needed(cfg, 'pytorch') is False
     # NCCL and mmengine's DDP defaults untouched.
     assert cfg.env_cfg.dist_cfg.backend == 'nccl'
@@ -58,3 +60,23 @@ def test_single_process_group_with_gloo(monkeypatch, on_cpu):
     assert cfg.model_wrapper_cfg == dict(
         type='MMDistributedDataParallel', find_unused_parameters=True,
         device_ids=None)
+
+
+@pytest.mark.parametrize('local_rank, gpus, refused', [
+    (0, 1, False), (1, 2, False), (1, 1, True), (0, 0, True)])
+def test_torchrun_process_without_a_gpu_is_refused(monkeypatch, local_rank,
+                                                   gpus, refused):
+    monkeypatch.setattr(cpu_dist, 'get_device', lambda: 'cuda')
+    monkeypatch.setattr(cpu_dist.torch.cuda, 'device_count', lambda: gpus)
+    monkeypatch.setenv('LOCAL_RANK', str(local_rank))
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', '2')
+    if refused:
+        with pytest.raises(ValueError,
+                           match=f'2 processes on this machine but {gpus} '
+                           f'visible GPU\\(s\\): process {local_rank} has '
+                           'none.*CUDA_VISIBLE_DEVICES=-1'):
+            init_cpu_dist_if_needed(_cfg(), 'pytorch')
+    else:
+        assert init_cpu_dist_if_needed(_cfg(), 'pytorch') is False
+    # Other launchers bind GPUs their own way.
+    assert init_cpu_dist_if_needed(_cfg(), 'slurm') is False
