@@ -104,13 +104,16 @@ def parse_args():
 
 
 # The order of the variants within a round: the two sides of every ratio
-# run back to back.
+# run back to back (or next but one); variants not built are skipped.
 ROUND_ORDER = [('toolbox', False), ('bare', False), ('bare', True),
-               ('toolbox', True), ('toolbox_cl', True), ('cached', True),
+               ('toolbox', True), ('toolbox_cl', True),
+               ('toolbox_cl_compile', True), ('cached', True),
                ('online', True), ('toolbox_1worker', True),
                ('teacher_train', True), ('teacher_train_cl', True),
-               ('cache_before', True), ('cache_now', True)]
-COMPILE_ORDER = [('toolbox_cl_compile', True), ('cache_now_compile', True)]
+               ('cache_before', True), ('cache_now', True),
+               ('cache_now_compile', True)]
+# The variants built with --compile.
+COMPILE_KEYS = [('toolbox_cl_compile', True), ('cache_now_compile', True)]
 # Ratio rows: (name, numerator, denominator) of *seconds per step*.
 RATIOS = [
     ('toolbox / bare, fp32', ('bare', False), ('toolbox', False)),
@@ -260,7 +263,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
             MODELS.build(copy.deepcopy(student_cfg)).train())
         # What the configs' CompileHook does (mmengine's compile=True, which
         # compiles the whole train_step, fails in dynamo: docs).
-        CompileHook().before_run(SimpleNamespace(model=model))
+        CompileHook().before_train(SimpleNamespace(model=model))
         steps[('toolbox_cl_compile', True)] = ToolboxStep(model, cfg, True)
     # The config's worker setting against one worker process.
     steps[('toolbox_1worker', True)] = ToolboxStep(
@@ -335,8 +338,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
                         teacher_cache=cache_file)
     steps[('cached', True)] = ToolboxStep(
         MODELS.build(cached_model).train(), cached_cfg, True)
-    order = ROUND_ORDER + (COMPILE_ORDER if compile_model else [])
-    return {key: steps[key] for key in order if key in steps}
+    return {key: steps[key] for key in ROUND_ORDER if key in steps}
 
 
 def machine_info():
@@ -480,7 +482,7 @@ def main():
                             tmp, compile_model=args.compile)
         # torch.compile compiles on the first calls: time them apart.
         compile_s = {}
-        for key in COMPILE_ORDER:
+        for key in COMPILE_KEYS:
             if key in steps:
                 start = time.perf_counter()
                 steps[key]()

@@ -113,6 +113,16 @@ def test_short_joint_name_is_the_resnet20_config():
         'joint_effnet-lite0_resnet20_1xb128_cifar10.py').to_dict()
 
 
+def test_resnet20_student_runs_nhwc_and_compiled():
+    """Where it was measured to pay (docs/benchmarks.md), and inherited by
+    the joint configs of that student."""
+    names = [n for n in CONFIGS if 'resnet20' in n]
+    assert len(names) == 3
+    for name in names:
+        assert [h['type'] for h in _cfg(name).custom_hooks] == [
+            'ChannelsLastHook', 'CompileHook'], name
+
+
 @pytest.mark.parametrize('name', JOINT)
 def test_joint_student_is_its_compact_config(name):
     joint, compact = _cfg(name), _cfg(_compact_of(name))

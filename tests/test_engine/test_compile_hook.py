@@ -25,7 +25,7 @@ def test_compiles_in_place_with_the_same_outputs_and_keys():
         expected = model(x)
     hook = HOOKS.build(dict(type='CompileHook', modules=['backbone']))
     assert isinstance(hook, CompileHook)
-    hook.before_run(SimpleNamespace(model=model))
+    hook.before_train(SimpleNamespace(model=model))
     assert model.backbone._compiled_call_impl is not None
     assert model.head._compiled_call_impl is None
     # Checkpoints keep their keys (no '_orig_mod.' prefix).
@@ -36,5 +36,5 @@ def test_compiles_in_place_with_the_same_outputs_and_keys():
 
 def test_a_model_without_the_modules_is_refused():
     with pytest.raises(ValueError, match='none of the modules'):
-        CompileHook(modules='encoder').before_run(
+        CompileHook(modules='encoder').before_train(
             SimpleNamespace(model=_model()))

@@ -10,3 +10,8 @@ model = dict(
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
         topk=(1, )),
 )
+# NHWC, and compiled for training: on an x86 CPU both speed up this
+# network's training step, and a run repays the compilation (tens of
+# seconds, once per input shape) many times over (docs/benchmarks.md).
+# Switch both off with --cfg-options custom_hooks=[].
+custom_hooks = [dict(type='ChannelsLastHook'), dict(type='CompileHook')]

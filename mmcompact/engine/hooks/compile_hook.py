@@ -7,18 +7,19 @@ from mmpretrain.registry import HOOKS
 
 @HOOKS.register_module()
 class CompileHook(Hook):
-    """``torch.compile`` the model's networks in place, for every loop.
+    """``torch.compile`` the model's networks in place when training starts.
 
     mmengine's own switch (``compile=True`` in a config) compiles the whole
     ``train_step`` -- data preprocessor, loss parsing and optimiser step
     included -- which torch's dynamo fails to trace with mmengine 0.10's
     loss parsing (``InternalTorchDynamoError``, see docs/benchmarks.md),
-    and it leaves validation and testing eager. This hook compiles the
-    networks only, each with ``nn.Module.compile`` (in place: parameter
-    names, hence checkpoints, do not change), so training, validation and
-    testing all run the compiled code. Compilation happens on the first
-    batches of each input shape, which costs seconds to a minute on a CPU:
-    it pays in long runs only.
+    and it leaves validation eager. This hook compiles the networks only,
+    each with ``nn.Module.compile`` (in place: parameter names, hence
+    checkpoints, do not change), at ``before_train``, so training and the
+    validation within it run the compiled code. Compilation happens on the
+    first batches of each input shape and mode, which costs seconds to a
+    minute on a CPU: it pays in training runs only, so a test-only run
+    (``tools/test.py``) stays eager.
 
     Args:
         modules (Sequence[str]): Attributes of the model to compile; missing
@@ -26,8 +27,6 @@ class CompileHook(Hook):
         options (dict, optional): Keyword arguments of ``torch.compile``.
             Defaults to None.
     """
-
-    priority = 'LOW'  # after ChannelsLastHook has set the memory format
 
     def __init__(self,
                  modules: Sequence[str] = ('backbone', 'neck', 'head'),
@@ -37,7 +36,7 @@ class CompileHook(Hook):
         self.modules = tuple(modules)
         self.options = dict(options or {})
 
-    def before_run(self, runner) -> None:
+    def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         compiled = []
