@@ -38,3 +38,32 @@ def test_a_model_without_the_modules_is_refused():
     with pytest.raises(ValueError, match='none of the modules'):
         CompileHook(modules='encoder').before_train(
             SimpleNamespace(model=_model()))
+
+
+@pytest.mark.parametrize('loops, compiled_by', [
+    (('train', ), ['before_train']),
+    ('test', ['before_test']),
+    (['train', 'test'], ['before_train', 'before_test']),
+])
+def test_compiles_for_the_named_loops_only(loops, compiled_by):
+    for stage in ('before_train', 'before_test'):
+        model = _model()
+        getattr(CompileHook(loops=loops), stage)(SimpleNamespace(model=model))
+        assert (model.backbone._compiled_call_impl is not None) == (
+            stage in compiled_by), stage
+
+
+def test_compiles_once_per_runner():
+    model = _model()
+    hook = CompileHook(loops=['train', 'test'])
+    runner = SimpleNamespace(model=model)
+    hook.before_train(runner)
+    first = model.backbone._compiled_call_impl
+    hook.before_test(runner)
+    assert model.backbone._compiled_call_impl is first
+
+
+def test_unknown_loop_is_refused():
+    with pytest.raises(ValueError, match=r"among \('train', 'test'\), got "
+                       r"\['val'\]"):
+        CompileHook(loops=['train', 'val'])

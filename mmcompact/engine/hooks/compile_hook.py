@@ -1,4 +1,4 @@
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
@@ -18,25 +18,51 @@ class CompileHook(Hook):
     checkpoints, do not change), at ``before_train``, so training and the
     validation within it run the compiled code. Compilation happens on the
     first batches of each input shape and mode, which costs seconds to a
-    minute on a CPU: it pays in training runs only, so a test-only run
-    (``tools/test.py``) stays eager.
+    minute on a CPU: it pays in training runs, so a test-only run
+    (``tools/test.py``) stays eager unless ``loops`` names ``'test'``.
 
     Args:
         modules (Sequence[str]): Attributes of the model to compile; missing
             ones are skipped. Defaults to ``('backbone', 'neck', 'head')``.
         options (dict, optional): Keyword arguments of ``torch.compile``.
             Defaults to None.
+        loops (str | Sequence[str]): When to compile: ``'train'`` (when
+            training starts) and/or ``'test'`` (when a test run starts,
+            e.g. ``--cfg-options "custom_hooks.1.loops=[train,test]"`` for
+            ``tools/test.py`` on a large test set). Defaults to
+            ``('train', )``.
     """
+
+    LOOPS = ('train', 'test')
 
     def __init__(self,
                  modules: Sequence[str] = ('backbone', 'neck', 'head'),
-                 options: Optional[dict] = None):
+                 options: Optional[dict] = None,
+                 loops: Union[str, Sequence[str]] = ('train', )):
         if isinstance(modules, str):
             modules = (modules, )
+        if isinstance(loops, str):
+            loops = (loops, )
+        unknown = sorted(set(loops) - set(self.LOOPS))
+        if unknown:
+            raise ValueError(f'CompileHook loops must be among {self.LOOPS}, '
+                             f'got {unknown}')
         self.modules = tuple(modules)
         self.options = dict(options or {})
+        self.loops = tuple(loops)
+        self._compiled = False
 
     def before_train(self, runner) -> None:
+        if 'train' in self.loops:
+            self._compile(runner)
+
+    def before_test(self, runner) -> None:
+        if 'test' in self.loops:
+            self._compile(runner)
+
+    def _compile(self, runner) -> None:
+        if self._compiled:  # e.g. a test run after training, in one runner
+            return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         compiled = []
@@ -49,3 +75,4 @@ class CompileHook(Hook):
             raise ValueError(
                 f'CompileHook: the model ({type(model).__name__}) has none of '
                 f'the modules {self.modules}.')
+        self._compiled = True
