@@ -55,8 +55,8 @@ def init_cpu_dist_if_needed(cfg: Config, launcher: str) -> bool:
     if launcher in (None, 'none'):
         return False
     device = get_device()
-    if device == 'cuda':
-        _check_gpu_per_process(launcher)
+    if device == 'cuda' and launcher == 'pytorch':
+        _check_gpu_per_process()
     if device != 'cpu':
         return False
     if launcher != 'pytorch':
@@ -97,10 +97,8 @@ def init_cpu_dist_if_needed(cfg: Config, launcher: str) -> bool:
     return True
 
 
-def _check_gpu_per_process(launcher: str) -> None:
+def _check_gpu_per_process() -> None:
     """Refuse a torchrun process whose local rank has no GPU."""
-    if launcher != 'pytorch':
-        return
     local_rank = int(os.environ.get('LOCAL_RANK', 0))
     gpus = torch.cuda.device_count()
     if local_rank >= gpus:
