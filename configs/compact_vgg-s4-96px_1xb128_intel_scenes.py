@@ -3,11 +3,8 @@
 # of its checkpoints (joint-learning checkpoints hold the student only).
 #   python tools/train.py configs/compact_vgg-s4-96px_1xb128_intel_scenes.py --amp
 _base_ = [
-    './_base_/models/cifar_vgg_s4.py',
+    './_base_/recipes/compact_vgg-s4.py',
     './_base_/datasets/intel_scenes_bs64.py',
-    './_base_/schedules/scratch_sgd_60e.py',
-    './_base_/default_runtime.py',
 ]
-model = dict(head=dict(num_classes={{_base_.num_classes}}))
-data_preprocessor = dict(size=96)
+model = dict(head=dict(num_classes=_base_.num_classes))
 train_dataloader = dict(_base_.batch_view_loader, batch_size=128)

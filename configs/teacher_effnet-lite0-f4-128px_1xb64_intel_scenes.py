@@ -4,11 +4,7 @@
 # Any class folders <root>/{train,test}/<class>/*:
 #   DATA_ROOT=<root> NUM_CLASSES=<n> python tools/train.py <this config> --amp
 _base_ = [
-    './_base_/models/efficientnet_lite0_frozen4.py',
+    './_base_/recipes/teacher_effnet-lite0-f4-128px.py',
     './_base_/datasets/intel_scenes_bs64.py',
-    './_base_/schedules/finetune_sgd_6e.py',
-    './_base_/default_runtime.py',
 ]
-model = dict(
-    data_preprocessor=_base_.teacher_preprocessor,
-    head=dict(num_classes={{_base_.num_classes}}))
+model = dict(head=dict(num_classes=_base_.num_classes))

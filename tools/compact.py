@@ -302,7 +302,7 @@ class CompactRun:
             raise ValueError(
                 f'{args.config}: model.teacher must be dict(cfg_path=<stage-1 '
                 'config>), so that this tool can train the teacher.')
-        self.teacher = Stage('teacher', teacher['cfg_path'])
+        self.teacher = Stage('teacher', osp.normpath(teacher['cfg_path']))
         self.teacher.cfg = load_stage_config(self.teacher.config,
                                              args.options, False)
         self.joint.work_dir = self.work_dir(self.joint)

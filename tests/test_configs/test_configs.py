@@ -71,7 +71,7 @@ def _compact_of(name):
 
 
 def _teacher_cfg(joint):
-    path = joint.model.teacher.cfg_path
+    path = osp.normpath(joint.model.teacher.cfg_path)
     assert osp.dirname(path) == CONFIG_DIR
     return _load(path)
 

@@ -13,21 +13,20 @@ dataset_type = 'CIFAR10Folder'
 data_root = 'data/cifar10'
 num_classes = 10
 
+# Students: RGB mean/std of the CIFAR-10 training set (both datasets yield
+# RGB) and the pad-and-crop and flip, drawn on the stacked batch (one
+# batched op instead of a crop per sample; the views a teacher cache
+# stores). Teachers carry their own data_preprocessor in their model.
+# Student leaves pack whole images with
+#   train_dataloader = dict(_base_.batch_view_loader, batch_size=...)
 data_preprocessor = dict(
+    type='RandomViewClsDataPreprocessor',
+    size=32,
+    view=dict(type='PadCrop', crop_size=32, padding=4),
     num_classes=num_classes,
-    # RGB mean/std of the CIFAR-10 training set (both datasets yield RGB).
     mean=[125.307, 122.961, 113.8575],
     std=[51.5865, 50.847, 51.255],
     to_rgb=False)
-# Students: the same pad-and-crop and flip, drawn on the stacked batch (one
-# batched op instead of a crop per sample; the views a teacher cache
-# stores). Leaves use
-#   data_preprocessor = _base_.batch_view_preprocessor
-#   train_dataloader = dict(_base_.batch_view_loader, batch_size=...)
-batch_view_preprocessor = dict(
-    type='RandomViewClsDataPreprocessor',
-    size=32,
-    view=dict(type='PadCrop', crop_size=32, padding=4))
 
 # The teachers' augmentation: per sample, before their data preprocessor
 # resizes the batch to their input size.

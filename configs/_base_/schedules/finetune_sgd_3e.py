@@ -1,18 +1,13 @@
-# Fine-tuning an ImageNet network for 3 epochs: short warm-up
-# (the new head starts random), then cosine decay to 0.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(
-        type='SGD', lr=0.02, momentum=0.9, weight_decay=5e-5,
-        nesterov=True),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
+# Fine-tuning an ImageNet network for 3 epochs: the SGD of
+# scratch_sgd_20e.py at a lower lr and weight decay, a short warm-up by
+# iteration (the new head starts random), then cosine decay to 0.
+_base_ = ['./scratch_sgd_20e.py']
+
+optim_wrapper = dict(optimizer=dict(lr=0.02, weight_decay=5e-5))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=200),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=3,
-         eta_min=0.0, convert_to_iter_based=True),
+    dict(_base_.param_scheduler[1], begin=0, end=3),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=3, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=3)
 auto_scale_lr = dict(base_batch_size=64)

@@ -36,6 +36,8 @@ def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
         if teacher:
             raise ValueError('teacher=dict(cfg_path=...) takes no other '
                              f'keys, got {sorted(teacher)}')
+        # A base config names it relative to itself ('{{fileDirname}}/..').
+        config = osp.normpath(config)
         if not osp.isfile(config):
             raise FileNotFoundError(f'Teacher config "{config}" not found.')
         teacher = model_config(Config.fromfile(config))
