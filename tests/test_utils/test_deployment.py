@@ -7,10 +7,9 @@ from mmpretrain.models import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import (NormalizedClassifier, build_data_preprocessor,
-                             graph_inputs, load_config)
+from mmcompact.utils import build_data_preprocessor, graph_inputs, load_config
 
-from ..conftest import REPO_ROOT, TOY_TEACHER
+from ..conftest import REPO_ROOT
 
 MEAN, STD = [120.0, 110.0, 100.0], [50.0, 55.0, 60.0]
 
@@ -47,17 +46,6 @@ def test_graph_inputs_flips_bgr_and_checks_size():
     with pytest.raises(ValueError, match='different sizes'):
         graph_inputs([torch.zeros(3, 8, 8), torch.zeros(3, 9, 8)], pre,
                      (8, 8))
-
-
-def test_normalized_classifier_folds_the_preprocessor():
-    init_default_scope('mmpretrain')
-    model = MODELS.build(TOY_TEACHER).eval()
-    wrapped = NormalizedClassifier(model).eval()
-    x = torch.rand(2, 3, 40, 40) * 255
-    with torch.no_grad():
-        ref = model(model.data_preprocessor({'inputs': x})['inputs'],
-                    mode='tensor')
-        torch.testing.assert_close(wrapped(x), ref)
 
 
 def test_load_config_refuses_joint_configs_and_builds_preprocessor():

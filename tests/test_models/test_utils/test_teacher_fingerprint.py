@@ -1,0 +1,34 @@
+import torch
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import MODELS
+
+import mmcompact  # noqa: F401
+from mmcompact.models import teacher_fingerprint
+
+from ...conftest import TOY_TEACHER
+
+
+def _toy(**pre):
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    return MODELS.build(dict(TOY_TEACHER, data_preprocessor=dict(
+        TOY_TEACHER['data_preprocessor'], **pre)))
+
+
+def test_same_weights_and_input_same_fingerprint():
+    assert teacher_fingerprint(_toy()) == teacher_fingerprint(_toy())
+
+
+def test_changes_with_any_weight():
+    model = _toy()
+    before = teacher_fingerprint(model)
+    with torch.no_grad():
+        model.head.layers[-1].fc.bias[0] += 1e-3
+    assert teacher_fingerprint(model) != before
+
+
+def test_changes_with_the_input_size_and_normalisation():
+    ref = teacher_fingerprint(_toy())
+    assert teacher_fingerprint(_toy(size=48)) != ref
+    assert teacher_fingerprint(_toy(mean=[0.0] * 3)) != ref
+    assert teacher_fingerprint(_toy(std=[1.0] * 3)) != ref
