@@ -6,7 +6,7 @@ import pytest
 from mmcompact.models import CachedTeacher
 from mmcompact.utils import save_teacher_cache
 
-from .conftest import tiny_runner
+from ..conftest import tiny_runner
 
 
 def _replay_cache(runner, path, order=slice(None)):

@@ -10,8 +10,8 @@ import mmcompact  # noqa: F401
 from mmcompact.engine import AtomicCheckpointHook
 from mmcompact.utils import AtomicLocalBackend
 
-from ..conftest import REPO_ROOT
-from .conftest import tiny_runner
+from ...conftest import REPO_ROOT
+from ..conftest import tiny_runner
 
 
 def _last_checkpoint(work_dir):

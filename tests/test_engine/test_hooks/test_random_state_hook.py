@@ -11,7 +11,7 @@ import torch
 
 from mmcompact.engine import get_random_states, set_random_states
 
-from .conftest import tiny_runner
+from ..conftest import tiny_runner
 
 NO_HOOK = dict(random_state=None)
 KEEP_ALL = dict(checkpoint=dict(max_keep_ckpts=-1))

@@ -19,7 +19,7 @@ from mmcompact.models import JointLearningClassifier
 from mmcompact.utils import load_teacher_cache, load_teacher_cache_meta
 from mmcompact.utils.teacher_cache import CACHE_VERSION
 
-from ..conftest import TOY_TEACHER
+from ...conftest import TOY_TEACHER
 
 
 class Payload:

@@ -11,7 +11,7 @@ from mmpretrain.registry import MODELS
 import mmcompact  # noqa: F401
 from mmcompact.engine import TeacherEvalHook
 
-from ..conftest import joint_student_cfg, make_class_folders
+from ...conftest import joint_student_cfg, make_class_folders
 
 CLASSES = ('a', 'b', 'c', 'd')
 
