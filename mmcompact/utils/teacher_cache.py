@@ -2,8 +2,9 @@
 
 Stage 2 need not run the frozen teacher at every step: the teacher is run
 once over ``num_views`` stored views of every training image, and joint
-training replays those views (:class:`ReplayTeacherView`) with the stored
-logits. A view is a box of the stored image plus a flip (FKD's
+training replays those views with the stored logits (the student's
+``RandomViewClsDataPreprocessor`` cuts them out of the batch and reads the
+logits through ``mmcompact.models.CachedTeacher``). A view is a box of the stored image plus a flip (FKD's
 region + flip), whatever the augmentation: CIFAR's pad-and-crop and the
 random-resized crops of scene photos are both boxes
 (``RandomViewClsDataPreprocessor``), so the teacher sees the box at its own
