@@ -4,14 +4,15 @@ Stage 2 need not run the frozen teacher at every step: the teacher is run
 once over ``num_views`` stored views of every training image, and joint
 training replays those views with the stored logits (the student's
 ``RandomViewClsDataPreprocessor`` cuts them out of the batch and reads the
-logits through ``mmcompact.models.CachedTeacher``). A view is a box of the stored image plus a flip (FKD's
-region + flip), whatever the augmentation: CIFAR's pad-and-crop and the
-random-resized crops of scene photos are both boxes
-(``RandomViewClsDataPreprocessor``), so the teacher sees the box at its own
-input size and the student replays it at its own. The cache is keyed by a
-fingerprint of the teacher (weights and input normalisation/size), of the
-data set (image paths and labels) and by the view settings, so a cache of
-another teacher, data set, split or augmentation is refused.
+logits through ``mmcompact.models.CachedTeacher``). A view is a box of the
+stored image plus a flip (FKD's region + flip), whatever the
+augmentation: CIFAR's pad-and-crop and the random-resized crops of scene
+photos are both boxes (``RandomViewClsDataPreprocessor``), so the teacher
+sees the box at its own input size and the student replays it at its
+own. The cache is keyed by a fingerprint of the teacher (weights and input
+normalisation/size), of the data set (image paths and labels) and by the
+view settings, so a cache of another teacher, data set, split or
+augmentation is refused.
 
 Cost: ``num_views * (2 * num_classes + 10)`` bytes per image (fp16 logits
 and the int16 view) plus its relative path (fixed-width unicode, 4 B a

@@ -155,7 +155,9 @@ def test_joint_teacher_is_a_stage1_config(name):
     teacher_name = osp.basename(joint.model.teacher.cfg_path)
     assert teacher_name in TEACHERS
     teacher = _teacher_cfg(joint)
-    model, ckpt, _ = resolve_teacher(joint.model.teacher)
+    model, ckpt, path = resolve_teacher(joint.model.teacher)
+    # Normalised, also where a base config names it relative to itself.
+    assert path == osp.join(CONFIG_DIR, teacher_name)
     assert model == teacher.model
     assert ckpt == osp.join('work_dirs', teacher_name[:-3])
     assert teacher.model.head.num_classes == joint.model.head.num_classes
