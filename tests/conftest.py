@@ -131,6 +131,19 @@ def make_class_folders(root, classes=('a', 'b', 'c', 'd'), per_class=3,
     return str(root)
 
 
+def build_toy_teacher(seed=0, **pre):
+    """:data:`TOY_TEACHER` built with seeded weights.
+
+    Args:
+        seed (int): Seed of the random weights.
+        **pre: Settings that replace those of its data preprocessor.
+    """
+    cfg = copy.deepcopy(TOY_TEACHER)
+    cfg['data_preprocessor'].update(pre)
+    torch.manual_seed(seed)
+    return MODELS.build(cfg)
+
+
 def save_checkpoint(model_cfg, path, seed=0):
     """Build ``model_cfg`` with random weights and save its state dict."""
     torch.manual_seed(seed)

@@ -1,19 +1,13 @@
 import pytest
 import torch
-from mmengine.registry import init_default_scope
-from mmpretrain.registry import MODELS
 
-import mmcompact  # noqa: F401
 from mmcompact.utils import NormalizedClassifier
 
-from ..conftest import TOY_TEACHER
+from ..conftest import build_toy_teacher
 
 
 def _toy(**pre):
-    init_default_scope('mmpretrain')
-    cfg = dict(TOY_TEACHER, data_preprocessor=dict(
-        TOY_TEACHER['data_preprocessor'], **pre))
-    return MODELS.build(cfg).eval()
+    return build_toy_teacher(**pre).eval()
 
 
 def test_folds_the_preprocessor():

@@ -1,19 +1,13 @@
-import copy
-
 import pytest
 import torch
-from mmpretrain.registry import MODELS
 
-import mmcompact  # noqa: F401
-
-from ...conftest import TOY_TEACHER
+from ...conftest import build_toy_teacher
 
 
 @pytest.fixture
 def bn_teacher():
     """The toy teacher in eval mode with BatchNorm statistics to fold."""
-    torch.manual_seed(0)
-    model = MODELS.build(copy.deepcopy(TOY_TEACHER))
+    model = build_toy_teacher()
     # Running statistics away from their 0/1 initial values, so that the
     # folding has something to fold.
     with torch.no_grad():

@@ -1,18 +1,8 @@
 import torch
-from mmengine.registry import init_default_scope
-from mmpretrain.registry import MODELS
 
-import mmcompact  # noqa: F401
 from mmcompact.models import teacher_fingerprint
 
-from ...conftest import TOY_TEACHER
-
-
-def _toy(**pre):
-    init_default_scope('mmpretrain')
-    torch.manual_seed(0)
-    return MODELS.build(dict(TOY_TEACHER, data_preprocessor=dict(
-        TOY_TEACHER['data_preprocessor'], **pre)))
+from ...conftest import build_toy_teacher as _toy
 
 
 def test_same_weights_and_input_same_fingerprint():
