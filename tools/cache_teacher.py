@@ -35,8 +35,8 @@ from mmcompact.models import (JointLearningClassifier,
                               RandomViewClsDataPreprocessor,
                               TeacherViewRunner, resolve_teacher,
                               teacher_fingerprint)
-from mmcompact.utils import (check_cfg_options, dataset_fingerprint,
-                             dataset_rel_paths, init_cpu_dist_if_needed,
+from mmcompact.utils import (dataset_fingerprint, dataset_rel_paths,
+                             init_cpu_dist_if_needed, load_checked_config,
                              model_config, save_teacher_cache)
 
 
@@ -97,10 +97,7 @@ def init_dist_if_needed(cfg: Config, launcher: str) -> None:
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    check_cfg_options(cfg, args.cfg_options)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_checked_config(args.config, args.cfg_options)
     init_default_scope('mmpretrain')
     if args.views < 1:
         raise ValueError(f'--views must be >= 1, got {args.views}')

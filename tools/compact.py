@@ -28,7 +28,8 @@ is skipped, and one that holds an earlier checkpoint resumes from it
 cache is reused when it holds predictions of the current teacher weights
 for the configured views, rebuilt otherwise. mmengine's logger prints each
 stage's progress and ETA; the end prints a summary: accuracies, sizes,
-times and where the files are.
+times, where the files are, and the linear probe of the teacher's frozen
+features when its stage-1 run wrote one (``LinearProbeHook``).
 
 ``--work-dir DIR`` puts every stage in ``DIR/<its config name>``; without
 it each stage uses the default work dir of its config, the one the
@@ -66,6 +67,7 @@ from mmengine.runner import find_latest_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmcompact
+from mmcompact.apis import load_probe_record
 from mmcompact.models import (JointLearningClassifier, resolve_teacher,
                               teacher_fingerprint)
 from mmcompact.utils import (check_cfg_options, load_teacher_cache_meta,
@@ -583,6 +585,11 @@ class CompactRun:
         print(f'\n==> Summary: {self.args.config}')
         for row in [head] + rows:
             print('  '.join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        probe = self.teacher and load_probe_record(self.teacher.work_dir)
+        if probe:
+            print(f'linear probe of the teacher\'s frozen ImageNet features '
+                  f'(the reference fine-tuning must beat): {METRIC} '
+                  f'{probe["accuracy"]:.2f}')
         _, teacher = val_metrics(self.joint.work_dir)
         if teacher:
             print(f'teacher on stage 2\'s validation input (TeacherEvalHook): '

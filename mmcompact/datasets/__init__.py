@@ -1,5 +1,9 @@
 from .cifar10_folder import CIFAR10Folder
 from .in_memory_custom_dataset import InMemoryCustomDataset
 from .mit_indoor67 import MITIndoor67
+from .samplers import MinLengthSampler
 
-__all__ = ['CIFAR10Folder', 'InMemoryCustomDataset', 'MITIndoor67']
+__all__ = [
+    'CIFAR10Folder', 'InMemoryCustomDataset', 'MITIndoor67',
+    'MinLengthSampler'
+]

@@ -1,7 +1,8 @@
+import inspect
 import io
 import os.path as osp
 from collections import Counter
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
@@ -15,6 +16,15 @@ from PIL import Image
 
 #: How many bad files one error message lists.
 MAX_LISTED = 10
+#: mmpretrain's image extensions plus WebP, which phones and browsers save.
+IMG_EXTENSIONS = inspect.signature(
+    CustomDataset.__init__).parameters['extensions'].default + ('.webp', )
+#: Kinds a folder of photos often holds that are not read, and what to do.
+NOT_READ = {
+    '.gif': 'GIF (often animated)',
+    '.heic': 'HEIC (iPhone photos)',
+    '.heif': 'HEIF',
+}
 
 
 def _listed(items: List[str]) -> str:
@@ -46,7 +56,9 @@ class InMemoryCustomDataset(CustomDataset):
     before training starts, with the files to fix: a missing folder, no or
     empty class folders, class folders that differ from ``classes_from``,
     and images that cannot be decoded (all of them in one error). Files
-    without an image extension are skipped with a warning.
+    without an image extension are skipped with a warning, which says how
+    to convert GIF and HEIC files (not read: a GIF is often an animation,
+    and neither OpenCV nor Pillow decodes HEIC without a plugin).
 
     Args:
         image_size (int, optional): Side of the stored square images.
@@ -58,6 +70,8 @@ class InMemoryCustomDataset(CustomDataset):
             well, e.g. ``'train'`` for the test split: the label of a class
             is the index of its folder name, so both splits need the same
             names. Defaults to None (no check).
+        extensions (Sequence[str]): File extensions read as images.
+            Defaults to mmpretrain's and ``.webp``.
         **kwargs: Passed to :class:`CustomDataset`.
     """
 
@@ -66,6 +80,7 @@ class InMemoryCustomDataset(CustomDataset):
                  image_size: Optional[int] = None,
                  num_classes: Optional[int] = None,
                  classes_from: Optional[str] = None,
+                 extensions: Sequence[str] = IMG_EXTENSIONS,
                  **kwargs):
         if image_size is not None and image_size < 1:
             raise ValueError(f'image_size must be >= 1, got {image_size}')
@@ -73,7 +88,7 @@ class InMemoryCustomDataset(CustomDataset):
         self.num_classes = num_classes
         self.classes_from = classes_from
         self._images: List[np.ndarray] = []
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, extensions=extensions, **kwargs)
 
     def _find_samples(self) -> list:
         """``(path in the class folder, label)`` of every image.
@@ -168,11 +183,17 @@ class InMemoryCustomDataset(CustomDataset):
                 + ', '.join(f'{ext}: {n}' for ext, n in sorted(kinds.items()))
                 + f', e.g. "{skipped[0]}")')
         if reasons:
+            exts = {osp.splitext(f)[1].lower() for f in skipped + loose}
+            unread = sorted(NOT_READ[e] for e in exts & NOT_READ.keys()
+                            if e not in self.extensions)
             MMLogger.get_current_instance().warning(
                 f'{type(self).__name__}: skipped {" and ".join(reasons)} '
                 f'in "{root}". Images need one of the extensions '
                 f'{", ".join(sorted(self.extensions))} (the dataset\'s '
-                '`extensions`).')
+                '`extensions`).' + (
+                    f' {" and ".join(unread)} files are not read: convert '
+                    'them to JPEG or PNG (e.g. the first frame of a GIF).'
+                    if unread else ''))
 
     def full_init(self):
         if self._fully_initialized:

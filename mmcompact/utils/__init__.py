@@ -1,6 +1,6 @@
 from .atomic_local_backend import (AtomicLocalBackend, atomic_file,
                                    atomic_path, atomic_write)
-from .cfg_options import check_cfg_options
+from .cfg_options import check_cfg_options, load_checked_config
 from .cpu_dist import init_cpu_dist_if_needed
 from .deployment import (build_data_preprocessor, eval_dataloader,
                          evaluate_top1, graph_inputs, load_classifier,
@@ -25,6 +25,6 @@ __all__ = [
     'time_interleaved', 'dataset_fingerprint', 'dataset_rel_paths',
     'load_teacher_cache', 'load_teacher_cache_meta', 'save_teacher_cache',
     'init_cpu_dist_if_needed', 'AtomicLocalBackend', 'atomic_file',
-    'atomic_path', 'atomic_write', 'check_cfg_options',
+    'atomic_path', 'atomic_write', 'check_cfg_options', 'load_checked_config',
     'load_checkpoint_strictly'
 ]

@@ -74,6 +74,26 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
             raise ValueError(f'--cfg-options {key}: {why}')
 
 
+def load_checked_config(path: str, options: Optional[dict]) -> Config:
+    """Read a config file and merge ``--cfg-options`` that take effect.
+
+    Args:
+        path (str): The config file.
+        options (dict, optional): The parsed ``--cfg-options``.
+
+    Returns:
+        Config: The config with ``options`` merged in.
+
+    Raises:
+        ValueError: from :func:`check_cfg_options`, before any merge.
+    """
+    cfg = Config.fromfile(path)
+    check_cfg_options(cfg, options)
+    if options:
+        cfg.merge_from_dict(options)
+    return cfg
+
+
 def _top_level(cfg: Config, top: str, known: Set[str]) -> Optional[str]:
     if top in known:
         return None

@@ -173,13 +173,28 @@ def test_files_left_out_are_reported(tmp_path):
     _save(str(root / 'a' / '0.png'), np.zeros((4, 4, 3), np.uint8))
     _save(str(root / 'loose.png'), np.zeros((4, 4, 3), np.uint8))
     (root / 'a' / 'notes.txt').write_text('')
-    (root / 'a' / 'photo.webp').write_bytes(b'')
+    (root / 'a' / 'photo.heic').write_bytes(b'')
+    (root / 'a' / 'clip.GIF').write_bytes(b'')
     log = tmp_path / 'log.txt'
     MMLogger.get_instance('test_files_left_out', log_file=str(log))
     assert len(_build(str(root))) == 1
     assert ('InMemoryCustomDataset: skipped 1 outside the class folders '
-            '("loose.png") and 2 without an image extension (.txt: 1, '
-            '.webp: 1, e.g. "notes.txt")') in log.read_text()
+            '("loose.png") and 3 without an image extension (.gif: 1, '
+            '.heic: 1, .txt: 1, e.g. "clip.GIF")') in log.read_text()
+    assert ('GIF (often animated) and HEIC (iPhone photos) files are not '
+            'read: convert them to JPEG or PNG') in log.read_text()
+
+
+def test_webp_images_are_read(tmp_path):
+    """Phones and browsers save WebP: read like JPEG and PNG."""
+    root = tmp_path / 'data'
+    img = np.zeros((6, 8, 3), np.uint8)
+    img[..., 0] = 200  # red in RGB order
+    _save(str(root / 'a' / '0.png'), img)
+    Image.fromarray(img).save(root / 'a' / '1.webp', lossless=True)
+    dataset = _build(str(root))
+    assert len(dataset) == 2
+    np.testing.assert_array_equal(dataset.get_data_info(1)['img'], img)
 
 
 def test_classes_from_another_split(tmp_path):

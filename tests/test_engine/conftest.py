@@ -47,7 +47,7 @@ def tiny_data(tmp_path_factory):
 
 
 def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
-                hooks=None, **kwargs):
+                hooks=None, head=None, **kwargs):
     """A ``Runner`` training a CIFAR ResNet-8 on ``data_root``.
 
     Args:
@@ -59,6 +59,9 @@ def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
             the last; None: no validation. Defaults to 1.
         hooks (dict, optional): Merged into the default runtime's
             ``default_hooks``, hook by hook; None removes a hook.
+        head (dict, optional): The head (``num_classes`` and
+            ``in_channels`` set here). Defaults to a stacked head with
+            dropout.
         **kwargs: More ``Runner`` arguments (``load_from``, ``resume``).
 
     Returns:
@@ -97,8 +100,10 @@ def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
                 view=dict(type='PadCrop', crop_size=32, padding=4)),
             backbone=dict(type='CifarResNet', depth=8),
             neck=dict(type='GlobalAveragePooling'),
-            head=dict(type='StackedLinearClsHead', num_classes=len(CLASSES),
-                      in_channels=64, mid_channels=[32], dropout_rate=0.5)),
+            head=dict(
+                head or dict(type='StackedLinearClsHead', mid_channels=[32],
+                             dropout_rate=0.5),
+                num_classes=len(CLASSES), in_channels=64)),
         work_dir=str(work_dir),
         # Unique per runner: runners of one name share a message hub and a
         # logger (mmengine's default name is the start time, in seconds).

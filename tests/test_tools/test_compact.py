@@ -220,4 +220,11 @@ def test_readme_demo_shortened(python, repo_root, tmp_path):
     # The real ImageNet teacher learns the digits in one epoch.
     values, teacher = compact.val_metrics(str(tmp_path / TEACHER))
     assert len(values) == 1 and values[0][1] > 50
+    # Its reference: the probe its LinearProbeHook fitted (the digits keep
+    # the random head, docs/small_data.md), in the summary.
+    probe = json.loads((tmp_path / TEACHER / 'linear_probe.json').read_text())
+    assert probe['num_train'] == 1201 and probe['init_head'] is False
+    assert ('linear probe of the teacher\'s frozen ImageNet features (the '
+            f'reference fine-tuning must beat): accuracy/top1 '
+            f'{probe["accuracy"]:.2f}') in summary
     assert (tmp_path / osp.basename(JOINT)[:-3] / 'epoch_1.pth').is_file()

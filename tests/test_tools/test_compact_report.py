@@ -133,3 +133,25 @@ def test_failed_rerun_keeps_the_previous_report(report, tiny_models,
         compact_report.main(_report_args(tiny_models, exported, out))
     after = {name: (out / name).read_bytes() for name in os.listdir(out)}
     assert after == before
+
+
+def test_linear_probe_of_the_teacher_is_reported(compact_report, tiny_models,
+                                                 tmp_path):
+    """A teacher whose work dir holds LinearProbeHook's record."""
+    work = tmp_path / 'teacher'
+    work.mkdir()
+    ckpt = work / 'epoch_1.pth'
+    shutil.copy(tiny_models['teacher_ckpt'], ckpt)
+    (work / 'linear_probe.json').write_text(json.dumps(
+        dict(accuracy=61.25, num_train=12, num_val=8, init_head=True)))
+    out = tmp_path / 'out'
+    assert compact_report.main([
+        '--teacher', tiny_models['teacher_config'], str(ckpt), '--student',
+        tiny_models['student_config'], tiny_models['student_ckpt'], '--out',
+        str(out), '--rounds', '1', '--iters', '1', '--batch', '4',
+        '--batch-rounds', '1', '--top1', 'teacher=70', 'student=65'
+    ]) == 0
+    assert ('features (logistic regression, the reference its fine-tuning '
+            'must beat): top-1 61.2500') in (out / 'report.md').read_text()
+    assert json.loads((out / 'report.json').read_text())[
+        'linear_probe'] == 61.25

@@ -27,8 +27,9 @@ def _photo(path, height, width, rng, mode='RGB'):
 
 
 def _short(*options, batch=4):
-    """One short epoch at a small batch for every loader."""
-    opts = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1']
+    """One short epoch (one pass) at a small batch for every loader."""
+    opts = ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+            'train_dataloader.sampler.min_length=0']
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts.append(f'{loader}.batch_size={batch}')
     return [*opts, *options]

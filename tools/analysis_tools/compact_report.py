@@ -34,7 +34,11 @@ axes, one marker per model). Columns:
 - batch-``--batch`` throughput (images/s) at the largest thread count;
 - teacher/model ratios: params, MACs, size (teacher fp32 checkpoint over
   the model's fp32 checkpoint or ONNX file), latency and throughput
-  (median of the per-round ratios), and the top-1 difference in points.
+  (median of the per-round ratios), and the top-1 difference in points;
+- the linear probe of the teacher's frozen ImageNet features, when the
+  teacher's work dir (its checkpoint's folder) holds the
+  ``linear_probe.json`` of a ``LinearProbeHook``: a line under the table
+  and a dashed line on the plot.
 
 ``--cfg-options`` applies to every config (e.g. a data root). Timing
 numbers are those of the machine it runs on; the report names its CPU.
@@ -54,6 +58,7 @@ import torch
 from mmengine.config import DictAction
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmcompact.apis import load_probe_record
 from mmcompact.utils import (atomic_write, cpu_model, eval_dataloader,
                              evaluate_top1, load_classifier, load_config,
                              model_complexity, model_input_size,
@@ -344,6 +349,11 @@ def markdown(rows, ratio_rows, args, meta) -> str:
             f'{r["throughput"]:.2f}x', f'{r["top1_points"]:+.4f}'
         ]
         lines.append('| ' + ' | '.join(cells) + ' |')
+    if meta.get('linear_probe') is not None:
+        lines += ['', 'Linear probe of the teacher\'s frozen ImageNet '
+                  'features (logistic regression, the reference its '
+                  f'fine-tuning must beat): top-1 {meta["linear_probe"]:.4f} '
+                  '(`linear_probe.json` of the teacher\'s work dir).']
     lines += ['', '![top-1 against latency and MACs](report.png)', '']
     return '\n'.join(lines)
 
@@ -361,6 +371,11 @@ def plot(rows, threads, meta) -> bytes:
         for ax, x in zip(axes, (row['latency_ms'][t], row['macs'] / 1e6)):
             ax.scatter(x, row['top1'], s=60, marker=MARKERS[row['key']],
                        label=row['name'])
+    if meta.get('linear_probe') is not None:
+        for ax in axes:
+            ax.axhline(meta['linear_probe'], color='grey', linestyle='--',
+                       linewidth=1, label='linear probe of the teacher\'s '
+                       'ImageNet features')
     axes[0].set_xlabel(f'batch-1 CPU latency, {t} thread'
                        f'{"s" * (t > 1)} (ms, log)')
     axes[1].set_xlabel('MACs (M, log)')
@@ -390,6 +405,8 @@ def main(argv=None) -> int:
         torch=torch.__version__, onnxruntime=onnxruntime.__version__,
         command=' '.join(['python', *sys.argv]) if argv is None else
         ' '.join(['compact_report.py', *argv]))
+    probe = load_probe_record(osp.dirname(osp.abspath(args.teacher[1])))
+    meta['linear_probe'] = probe and probe['accuracy']
     rows = build_rows(args)
     add_top1(rows, args)
     add_timings(rows, args)

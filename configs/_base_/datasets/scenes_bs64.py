@@ -29,8 +29,13 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
+# Small sets: an epoch draws at least 4,096 images (a smaller set several
+# times, in one shuffle), so that the recipes' epochs are a number of
+# optimiser steps on any set size; sets of 4,096 images or more train one
+# pass per epoch.
 train_dataloader = dict(
     batch_size=64,
+    sampler=dict(type='MinLengthSampler', min_length=4096),
     dataset=dict(image_size=image_size, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,

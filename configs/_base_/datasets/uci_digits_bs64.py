@@ -15,7 +15,11 @@ data_preprocessor = dict(
     size=16, view=dict(type='ResizedCrop', scale=(0.5, 1.0)), flip_prob=0.0)
 dataset = dict(
     data_root=data_root, num_classes=num_classes, image_size=image_size)
+# One pass per epoch (the scene bases draw at least 4,096 images): the
+# demo shows the whole pipeline in about a minute, its leaves set the
+# epochs.
 train_dataloader = dict(
+    sampler=dict(min_length=0),
     dataset=dict(
         dataset,
         pipeline=[

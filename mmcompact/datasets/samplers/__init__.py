@@ -1,0 +1,3 @@
+from .min_length_sampler import MinLengthSampler
+
+__all__ = ['MinLengthSampler']
