@@ -75,12 +75,11 @@ def subsets(dataset, per_class, seed):
 
 
 def write_list(dataset, indices, path):
-    root = osp.join(dataset.data_root, dataset.data_prefix.get('img_path',
-                                                               'train'))
+    """An ``ann_file`` of ``indices``: paths under the split's folder."""
     lines = []
     for i in indices:
         info = dataset.get_data_info(i)
-        rel = osp.relpath(info['img_path'], dataset.img_prefix or root)
+        rel = osp.relpath(info['img_path'], dataset.img_prefix)
         lines.append(f'{rel} {int(info["gt_label"])}\n')
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
