@@ -31,12 +31,14 @@ def parse_requirements(fname):
 
 
 def add_mim_extension():
-    """Expose ``configs`` and ``tools`` inside the package for ``mim``.
+    """Expose ``configs``, ``tools`` and the model index for ``mim``.
 
     Wheels and sdists get copies in ``mmcompact/.mim``, so a regular
     install (``pip install .``, ``mim install .``) has
     ``<site-packages>/mmcompact/.mim/tools/train.py``, the script that
-    ``mim train mmcompact`` runs (``tests/test_tools/test_mim.py``).
+    ``mim train mmcompact`` runs, and ``.mim/model-index.yml`` (importing
+    ``configs/metafiles/*.yml``), which ``mim search mmcompact`` reads
+    (``tests/test_tools/test_mim.py``).
     Editable installs (``develop``/``editable_wheel``) get symlinks in the
     checkout's ``mmcompact/.mim``, so edits are seen at once; mim does not
     look there: it takes ``<location of the distribution>/mmcompact``,
@@ -55,7 +57,7 @@ def add_mim_extension():
     repo_path = osp.dirname(osp.abspath(__file__))
     mim_path = osp.join(repo_path, 'mmcompact', '.mim')
     os.makedirs(mim_path, exist_ok=True)
-    for filename in ('configs', 'tools'):
+    for filename in ('configs', 'tools', 'model-index.yml'):
         src_path = osp.join(repo_path, filename)
         tar_path = osp.join(mim_path, filename)
         if osp.islink(tar_path) or osp.isfile(tar_path):
@@ -64,6 +66,8 @@ def add_mim_extension():
             shutil.rmtree(tar_path)
         if mode == 'symlink':
             os.symlink(osp.relpath(src_path, mim_path), tar_path)
+        elif osp.isfile(src_path):
+            shutil.copyfile(src_path, tar_path)
         else:
             shutil.copytree(src_path, tar_path)
 
@@ -83,8 +87,10 @@ if __name__ == '__main__':
                                         'tests.*', 'benchmarks', 'docs',
                                         'demo')),
         include_package_data=True,
-        package_data={'mmcompact': ['.mim/configs/**/*.py',
+        package_data={'mmcompact': ['.mim/model-index.yml',
+                                    '.mim/configs/**/*.py',
                                     '.mim/configs/**/*.txt',
+                                    '.mim/configs/**/*.yml',
                                     '.mim/tools/**/*.py',
                                     '.mim/tools/**/*.sh']},
         python_requires='>=3.9',

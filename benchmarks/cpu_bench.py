@@ -60,11 +60,11 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 import mmcompact  # noqa: E402,F401
 from mmcompact.engine import ChannelsLastHook, CompileHook  # noqa: E402
-from mmcompact.models import (JointLearningClassifier,  # noqa: E402
-                              TeacherViewRunner, crop_views, resolve_teacher,
-                              teacher_fingerprint)
-from mmcompact.utils import (dataset_rel_paths, model_config,  # noqa: E402
-                             save_teacher_cache)
+from mmcompact.teacher import (TeacherViewRunner,  # noqa: E402
+                               build_teacher, crop_views, dataset_rel_paths,
+                               resolve_teacher, save_teacher_cache,
+                               teacher_cache_meta, teacher_fingerprint)
+from mmcompact.utils import model_config  # noqa: E402
 
 
 def parse_args():
@@ -297,8 +297,7 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
             True)
 
     # The cache tool's step, as it was (NCHW, BatchNorm) and as it is.
-    frozen = JointLearningClassifier.build_teacher(
-        cfg.model.teacher, joint_cfg.teacher_ckpt)
+    frozen = build_teacher(cfg.model.teacher, joint_cfg.teacher_ckpt)
     fingerprint = teacher_fingerprint(frozen)
     t_batch = 64  # tools/cache_teacher.py's default --batch-size
     steps[('cache_before', True)] = CacheStep(
@@ -325,11 +324,13 @@ def build_steps(cfg, cached_cfg, student_cfg, teacher_ckpt, tmp,
         np.random.default_rng(0).normal(
             size=(len(infos), 8, frozen.head.num_classes)),
         views.view(len(infos), 8, -1).numpy(), rel_paths,
-        dict(teacher=fingerprint, data='benchmark',
-             teacher_ckpt=joint_cfg.teacher_ckpt, view=view_pre.view,
-             image_shape=(height, width),
-             teacher_size=getattr(frozen.data_preprocessor, 'size',
-                                  (height, width))))
+        teacher_cache_meta(
+            teacher=fingerprint, teacher_ckpt=joint_cfg.teacher_ckpt,
+            rel_paths=rel_paths, labels=[int(i['gt_label']) for i in infos],
+            view=view_pre.view, num_views=8, seed=0,
+            image_shape=(height, width),
+            teacher_size=getattr(frozen.data_preprocessor, 'size',
+                                 (height, width)), amp=True))
     cached_cfg.train_dataloader.dataset.update(
         data_root=cfg.train_dataloader.dataset.data_root,
         indices=cfg.train_dataloader.dataset.indices)

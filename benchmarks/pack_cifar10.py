@@ -19,8 +19,7 @@ Usage::
     python benchmarks/pack_cifar10.py /path/to/cifar10 out/cifar10_jpeg.npz
 
 where ``/path/to/cifar10`` holds ``{train,test}/<class>/*.jpg``.
-``benchmarks/gpu_teacher_sweep.py`` reads the result with
-:func:`load_packed`.
+:func:`load_packed` reads the result back.
 """
 import argparse
 import os

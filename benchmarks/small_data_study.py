@@ -30,15 +30,14 @@ import os.path as osp
 import random
 import statistics
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.apis import (extract_features, fit_linear_probe,
-                            load_probe_record)
-from mmcompact.utils import cpu_model
+from mmcompact.apis import (cpu_model, extract_features, fit_linear_probe,
+                            load_probe_record, val_metrics)
+from mmcompact.utils import autocast
 
 TEACHER = 'configs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'
 JOINT = 'configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes_cached.py'
@@ -99,7 +98,7 @@ def probe(args):
     val = DATASETS.build(cfg.val_dataloader.dataset)
 
     def context():
-        return torch.autocast('cpu', dtype=torch.bfloat16, enabled=args.amp)
+        return autocast('cpu', args.amp)
 
     x, y = extract_features(model, train, val.pipeline, context=context)
     vx, vy = extract_features(model, val, context=context)
@@ -153,16 +152,6 @@ def cut(value):
     return f'{math.floor(value * 100) / 100:.2f}'
 
 
-def last_top1(work_dir):
-    values = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                          'scalars.json'))):
-        with open(path) as f:
-            values += [json.loads(line)['accuracy/top1'] for line in f
-                       if 'accuracy/top1' in line]
-    return values[-1] if values else None
-
-
 def plot(args):
     import matplotlib
     matplotlib.use('Agg')
@@ -181,9 +170,9 @@ def plot(args):
         if 'probe' not in row and record:
             row.update(probe=record['accuracy'], images=record['num_train'])
         for stage in STAGES:
-            values = [last_top1(d) for d in sorted(
-                glob.glob(osp.join(runs, key, f'{stage}*')))]
-            values = [v for v in values if v is not None]
+            values = [series[-1][1] for d in sorted(
+                glob.glob(osp.join(runs, key, f'{stage}*')))
+                for series in [val_metrics(d)[0]] if series]
             if values:
                 row[stage] = statistics.mean(values)
                 row[f'{stage}_runs'] = len(values)

@@ -29,10 +29,10 @@ from mmengine.config import DictAction
 from mmpretrain.registry import DATASETS
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmcompact.apis import (graph_inputs, load_classifier, load_config,
+                            model_input_size, onnx_input_size, ort_session)
 from mmcompact.datasets import InMemoryCustomDataset
-from mmcompact.utils import (build_data_preprocessor, graph_inputs,
-                             load_classifier, load_config, model_input_size,
-                             onnx_input_size, ort_session)
+from mmcompact.utils import build_data_preprocessor, model_config
 
 
 def parse_args(argv=None):
@@ -112,7 +112,7 @@ def classify(args) -> list:
     else:  # as init_model falls back for a checkpoint without classes
         dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
         classes = getattr(dataset, 'METAINFO', {}).get('classes')
-    pre = build_data_preprocessor(cfg)
+    pre = build_data_preprocessor(model_config(cfg))
     # RGB arrays already: no channel flip, whatever the preprocessor does.
     pre.to_rgb = False
     side = stored or size[0]

@@ -1,9 +1,11 @@
 """Layering of the package: models and datasets do not import each other.
 
 Both may import ``mmcompact.utils``, which imports neither, so a model-side
-change never drags dataset code in (and the other way round). ``apis``
-(what tools and hooks call on a built model) sits above models, datasets
-and utils, none of which imports it.
+change never drags dataset code in (and the other way round). ``teacher``
+(the stage-2 teacher and its cache) sits on ``utils`` alone: models, tools
+and hooks build on it. ``apis`` (what tools and hooks call on a built
+model) sits above models, datasets, teacher and utils, none of which
+imports it.
 """
 import ast
 import glob
@@ -16,9 +18,12 @@ from .conftest import REPO_ROOT
 PACKAGE = osp.join(REPO_ROOT, 'mmcompact')
 FORBIDDEN = {
     'models': ('mmcompact.datasets', 'mmcompact.engine', 'mmcompact.apis'),
-    'datasets': ('mmcompact.models', 'mmcompact.engine', 'mmcompact.apis'),
+    'datasets': ('mmcompact.models', 'mmcompact.engine', 'mmcompact.apis',
+                 'mmcompact.teacher'),
+    'teacher': ('mmcompact.models', 'mmcompact.datasets', 'mmcompact.engine',
+                'mmcompact.apis'),
     'utils': ('mmcompact.models', 'mmcompact.datasets', 'mmcompact.engine',
-              'mmcompact.apis'),
+              'mmcompact.apis', 'mmcompact.teacher'),
     'apis': ('mmcompact.engine', ),
 }
 

@@ -16,7 +16,6 @@ same views, runs its share of the batches, and rank 0 writes the file
 (atomically: a temporary file, then a rename).
 """
 import argparse
-import datetime
 import os
 import os.path as osp
 import time
@@ -28,16 +27,15 @@ from mmengine.dist import (all_reduce, barrier, get_dist_info, init_dist,
                            is_distributed)
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS
 
 import mmcompact  # noqa: F401
-from mmcompact.models import (JointLearningClassifier,
-                              RandomViewClsDataPreprocessor,
-                              TeacherViewRunner, resolve_teacher,
-                              teacher_fingerprint)
-from mmcompact.utils import (dataset_fingerprint, dataset_rel_paths,
-                             init_cpu_dist_if_needed, load_checked_config,
-                             model_config, save_teacher_cache)
+from mmcompact.teacher import (TeacherViewRunner, build_teacher,
+                               check_draws_views, dataset_rel_paths,
+                               resolve_teacher, save_teacher_cache,
+                               teacher_cache_meta, teacher_fingerprint)
+from mmcompact.utils import (build_data_preprocessor, init_cpu_dist_if_needed,
+                             load_checked_config, model_config)
 
 
 def parse_args():
@@ -101,24 +99,14 @@ def main():
     init_default_scope('mmpretrain')
     if args.views < 1:
         raise ValueError(f'--views must be >= 1, got {args.views}')
-    pre_cfg = dict(model_config(cfg).get('data_preprocessor') or {})
-    # No type: ClsDataPreprocessor, as ImageClassifier builds it.
-    pre_cfg.setdefault('type', 'ClsDataPreprocessor')
-    student_pre = MODELS.build(pre_cfg)
-    if not isinstance(student_pre, RandomViewClsDataPreprocessor) or \
-            student_pre.view is None:
-        raise ValueError(
-            f'{args.config}: the student\'s data_preprocessor '
-            f'({pre_cfg.get("type")}) draws no views; '
-            'the cache stores the views of a RandomViewClsDataPreprocessor '
-            "with view=dict(type='PadCrop' | 'ResizedCrop', ...).")
+    student_pre = build_data_preprocessor(model_config(cfg))
+    check_draws_views(student_pre, args.config)
     init_dist_if_needed(cfg, args.launcher)
     rank, world_size = get_dist_info()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     _, teacher_ckpt, _ = resolve_teacher(cfg.model.teacher,
                                          cfg.model.get('teacher_ckpt'))
-    teacher = JointLearningClassifier.build_teacher(
-        cfg.model.teacher, teacher_ckpt).to(device)
+    teacher = build_teacher(cfg.model.teacher, teacher_ckpt).to(device)
     # Fingerprint the stage-1 weights, before folding changes them.
     fingerprint = teacher_fingerprint(teacher)
     runner = TeacherViewRunner(teacher, fuse_bn=args.fuse_bn,
@@ -171,15 +159,12 @@ def main():
         logits = logits.numpy()
         save_teacher_cache(
             out, logits, views.numpy(), rel_paths,
-            dict(teacher=fingerprint,
-                 data=dataset_fingerprint(rel_paths, labels),
-                 teacher_ckpt=str(teacher_ckpt),
-                 num_views=args.views, seed=args.seed,
-                 view=student_pre.view, image_shape=(height, width),
-                 teacher_size=tuple(runner.size or (height, width)),
-                 amp=args.amp,
-                 created=datetime.datetime.now().isoformat(
-                     timespec='seconds')))
+            teacher_cache_meta(
+                teacher=fingerprint, teacher_ckpt=teacher_ckpt,
+                rel_paths=rel_paths, labels=labels, view=student_pre.view,
+                num_views=args.views, seed=args.seed,
+                image_shape=(height, width),
+                teacher_size=runner.size or (height, width), amp=args.amp))
         agree = (logits.argmax(-1) == np.asarray(labels)[:, None]).mean()
         print(f'\n{out}: {len(infos)} images x {args.views} views in '
               f'{seconds:.0f} s ({len(pairs) / seconds:.0f} views/s, '

@@ -9,11 +9,12 @@ machine, with gloo (:func:`mmcompact.utils.init_cpu_dist_if_needed`).
 ``--cfg-options`` keys that would change nothing are refused
 (:func:`mmcompact.utils.check_cfg_options`), and so is a checkpoint that
 does not fit the config's model (mmengine would load what matches, warn,
-and test a half-random network; :func:`mmcompact.utils.load_classifier`).
+and test a half-random network; :func:`mmcompact.apis.load_classifier`).
 """
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
+from mmcompact.apis import load_classifier
 from mmcompact.utils import (check_cfg_options, init_cpu_dist_if_needed,
-                             load_classifier, load_mmpretrain_tool)
+                             load_mmpretrain_tool)
 
 
 def main():

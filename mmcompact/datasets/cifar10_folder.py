@@ -12,10 +12,11 @@ class CIFAR10Folder(InMemoryCustomDataset):
 
     A drop-in for mmpretrain's ``CIFAR10`` (same ``data_root``/``split``
     arguments, same RGB ``img`` arrays, same class order) for users who have
-    the images as files rather than the official pickled batches, e.g. the
-    JPEG copy in ``../shared/data/cifar10``. Without ``image_size`` every
-    image must be 32x32, as the CIFAR pad-and-crop views and models expect;
-    another size is refused at start-up, not at its first batch.
+    the images as files rather than the official pickled batches, e.g. a
+    folder copy of CIFAR-10 with ``train/`` and ``test/`` class folders.
+    Without ``image_size`` every image must be 32x32, as the CIFAR
+    pad-and-crop views and models expect; another size is refused at
+    start-up, not at its first batch.
 
     Args:
         data_root (str): Folder holding ``train/`` and ``test/``.

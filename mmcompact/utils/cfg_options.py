@@ -74,6 +74,20 @@ def check_cfg_options(cfg: Config, options: Optional[dict]) -> None:
             raise ValueError(f'--cfg-options {key}: {why}')
 
 
+def has_key(cfg: Config, key: str) -> bool:
+    """Whether the dotted ``key`` (list indices as numbers) is in ``cfg``.
+
+    Args:
+        cfg (Config): A loaded config.
+        key (str): e.g. ``'train_dataloader.dataset.data_root'``.
+
+    Returns:
+        bool: True when every part of ``key`` leads somewhere.
+    """
+    parts = key.split('.')
+    return _walk(cfg._cfg_dict, parts)[0] == len(parts)
+
+
 def load_checked_config(path: str, options: Optional[dict]) -> Config:
     """Read a config file and merge ``--cfg-options`` that take effect.
 

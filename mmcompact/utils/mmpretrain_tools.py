@@ -1,8 +1,9 @@
-import importlib.util
 import os.path as osp
 from types import ModuleType
 
 import mmpretrain
+
+from .scripts import import_script
 
 
 def load_mmpretrain_tool(name: str) -> ModuleType:
@@ -23,8 +24,4 @@ def load_mmpretrain_tool(name: str) -> ModuleType:
         raise FileNotFoundError(
             f'mmpretrain tool "{path}" not found; install mmpretrain from '
             'a wheel (pip/mim install mmpretrain) so that its tools ship.')
-    spec = importlib.util.spec_from_file_location(
-        f'mmpretrain_tools_{osp.splitext(name)[0]}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script(path, f'mmpretrain_tools_{osp.splitext(name)[0]}')

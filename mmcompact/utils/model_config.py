@@ -1,6 +1,8 @@
 import copy
 
+import torch.nn as nn
 from mmengine.config import ConfigDict
+from mmpretrain.registry import MODELS
 
 
 def model_config(cfg) -> ConfigDict:
@@ -21,3 +23,20 @@ def model_config(cfg) -> ConfigDict:
     if not model.get('data_preprocessor') and cfg.get('data_preprocessor'):
         model.data_preprocessor = copy.deepcopy(cfg.data_preprocessor)
     return model
+
+
+def build_data_preprocessor(model: dict) -> nn.Module:
+    """A model config's data preprocessor alone (no network, no weights).
+
+    Built as ``ImageClassifier`` builds it: no ``type`` (mmpretrain's
+    dataset bases) or no preprocessor at all is a ``ClsDataPreprocessor``.
+
+    Args:
+        model (dict): A model config, e.g. :func:`model_config` of a full
+            config.
+
+    Returns:
+        nn.Module: The preprocessor the model would have.
+    """
+    return MODELS.build(dict(dict(type='mmpretrain.ClsDataPreprocessor'),
+                             **(model.get('data_preprocessor') or {})))

@@ -1,20 +1,17 @@
 """benchmarks/cpu_bench.py: per-round ratios and an end-to-end tiny run."""
-import importlib.util
 import os.path as osp
 import re
 
 import pytest
+
+from mmcompact.utils import import_script
 
 from ..conftest import TEACHER_SIZE, run_tool, write_small_teacher_config
 
 
 @pytest.fixture(scope='module')
 def cpu_bench(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'cpu_bench', osp.join(repo_root, 'benchmarks', 'cpu_bench.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script(osp.join(repo_root, 'benchmarks', 'cpu_bench.py'))
 
 
 def test_ratios_are_paired_within_rounds(cpu_bench):

@@ -18,7 +18,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.models import RandomViewClsDataPreprocessor, resolve_teacher
+from mmcompact.models import RandomViewClsDataPreprocessor
+from mmcompact.teacher import resolve_teacher
 
 from ..conftest import REPO_ROOT
 

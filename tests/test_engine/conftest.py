@@ -47,7 +47,7 @@ def tiny_data(tmp_path_factory):
 
 
 def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
-                hooks=None, head=None, **kwargs):
+                hooks=None, head=None, runner_cls=Runner, **kwargs):
     """A ``Runner`` training a CIFAR ResNet-8 on ``data_root``.
 
     Args:
@@ -62,6 +62,7 @@ def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
         head (dict, optional): The head (``num_classes`` and
             ``in_channels`` set here). Defaults to a stacked head with
             dropout.
+        runner_cls (type): ``Runner`` or a subclass. Defaults to Runner.
         **kwargs: More ``Runner`` arguments (``load_from``, ``resume``).
 
     Returns:
@@ -90,7 +91,7 @@ def tiny_runner(work_dir, data_root, max_epochs=2, val_interval=1,
             val_evaluator=[dict(type='Accuracy', topk=(1, )),
                            dict(type='RisingScore')],
             val_cfg=dict())
-    return Runner(
+    return runner_cls(
         model=dict(
             type='ImageClassifier',
             data_preprocessor=dict(

@@ -6,13 +6,14 @@ configs pointing at the session's tiny CIFAR-10 folders, and the tools
 loaded as modules so that tests call their ``main`` in-process.
 """
 import copy
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 from mmpretrain.registry import MODELS
 from torch import nn
+
+from mmcompact.utils import import_script
 
 from ..conftest import REPO_ROOT, resnet8_classifier, write_config
 
@@ -48,10 +49,7 @@ def load_script(relpath):
     """A repo script (``tools/...``, ``demo/...``) as a module."""
     path = osp.join(REPO_ROOT, relpath)
     name = osp.splitext(osp.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(f'script_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_script(path, f'script_{name}')
 
 
 def save_lively_checkpoint(model_cfg, path, seed=0):

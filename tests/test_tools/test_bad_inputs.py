@@ -1,7 +1,7 @@
 """Bad inputs stop tools/train.py before training, naming what to fix.
 
-The rows of docs/troubleshooting.md: ``tools/train.py`` (its own
-``parse_args``, ``merge_args`` and ``train``, in this process) runs the
+The rows of docs/troubleshooting.md: ``tools/train.py`` (its steps,
+:mod:`mmcompact.apis.training`, in this process) runs the
 scene configs on tiny generated class folders (``DATA_ROOT`` and
 ``NUM_CLASSES``, as a user does) with one thing broken. Each run must end
 in one error whose message names the file, key or shape, raised before the
@@ -22,7 +22,10 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from mmcompact.utils import load_teacher_cache, model_config
+import mmcompact.apis.training
+from mmcompact.teacher import load_teacher_cache
+from mmcompact.utils import model_config
+
 from ..conftest import (REPO_ROOT, data_options, make_cifar_folder,
                         make_class_folders, save_checkpoint, smooth_image,
                         write_small_teacher_config)
@@ -42,7 +45,8 @@ SHORT = ('train_cfg.max_epochs=1', 'train_dataloader.sampler.min_length=0',
 
 @pytest.fixture(scope='module')
 def train_tool():
-    return load_script('tools/train.py')
+    """The steps of tools/train.py."""
+    return mmcompact.apis.training
 
 
 @pytest.fixture(scope='module')
@@ -78,9 +82,9 @@ def run_train(train_tool, config, work_dir, *options, data_root,
     with pytest.MonkeyPatch.context() as env:
         env.setenv('DATA_ROOT', str(data_root))
         env.setenv('NUM_CLASSES', str(num_classes))
-        args = train_tool.parse_args(argv)
+        args = train_tool.parse_train_args(argv)
         return train_tool.train(
-            train_tool.merge_args(Config.fromfile(args.config), args))
+            train_tool.merge_train_args(Config.fromfile(args.config), args))
 
 
 def refused(train_tool, config, work_dir, *options, match, error=ValueError,

@@ -22,10 +22,10 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.models import crop_views, teacher_fingerprint
-from mmcompact.utils import (dataset_fingerprint, load_teacher_cache,
-                             load_teacher_cache_meta)
-from mmcompact.utils.teacher_cache import CACHE_VERSION
+from mmcompact.teacher import (crop_views, dataset_fingerprint,
+                               load_teacher_cache, load_teacher_cache_meta,
+                               teacher_fingerprint)
+from mmcompact.teacher.cached_teacher import CACHE_VERSION
 
 from ..conftest import (STUDENT_PRE, make_class_folders, run_dist_script,
                         save_checkpoint, write_config)

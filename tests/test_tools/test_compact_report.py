@@ -6,7 +6,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from mmcompact.utils import load_classifier, load_config
+from mmcompact.apis import load_classifier, load_config
 
 from .conftest import load_script
 

@@ -11,9 +11,9 @@ import onnx
 import pytest
 import torch
 
-from mmcompact.utils import (NormalizedClassifier, eval_dataloader,
-                             graph_inputs, load_classifier, load_config,
-                             ort_session)
+from mmcompact.apis import (NormalizedClassifier, eval_dataloader,
+                            graph_inputs, load_classifier, load_config,
+                            ort_session)
 
 from ..conftest import CIFAR10_CLASSES, REPO_ROOT
 from .conftest import load_script

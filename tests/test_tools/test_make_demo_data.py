@@ -1,7 +1,6 @@
 """The shipped demo set and the script that writes it from its source."""
 import glob
 import gzip
-import importlib.util
 import os.path as osp
 
 import numpy as np
@@ -9,20 +8,12 @@ import pytest
 from PIL import Image
 
 from ..conftest import REPO_ROOT
+from .conftest import load_script
 
 DEMO = osp.join(REPO_ROOT, 'demo', 'uci_digits')
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        'make_demo_data', osp.join(REPO_ROOT, 'tools', 'misc',
-                                   'make_demo_data.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = _load_script()
+script = load_script('tools/misc/make_demo_data.py')
 
 
 def _write_csv(path, rows):

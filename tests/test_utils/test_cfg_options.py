@@ -2,7 +2,7 @@ import pytest
 from mmengine.config import Config
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import check_cfg_options
+from mmcompact.utils import check_cfg_options, has_key
 from mmcompact.utils.cfg_options import top_level_keys
 
 from ..conftest import write_config
@@ -98,3 +98,11 @@ def test_runner_keys_are_known():
     assert {'model', 'train_dataloader', 'default_hooks', 'work_dir',
             'randomness', 'experiment_name', 'runner_type'} <= known
     assert 'cfg' not in known and 'self' not in known
+
+
+def test_has_key():
+    cfg = Config(dict(a=dict(b=[dict(c=1)]), d=None))
+    assert has_key(cfg, 'a.b.0.c') and has_key(cfg, 'd')
+    assert not has_key(cfg, 'a.b.1.c')
+    assert not has_key(cfg, 'a.x')
+    assert not has_key(cfg, 'a.b.0.c.e')

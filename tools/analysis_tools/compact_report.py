@@ -58,12 +58,12 @@ import torch
 from mmengine.config import DictAction
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.apis import load_probe_record
-from mmcompact.utils import (atomic_write, cpu_model, eval_dataloader,
-                             evaluate_top1, load_classifier, load_config,
-                             model_complexity, model_input_size,
-                             onnx_input_size, ort_predictor, ort_session,
-                             state_dict_sizes, time_interleaved)
+from mmcompact.apis import (cpu_model, eval_dataloader, evaluate_top1,
+                            load_classifier, load_config, load_probe_record,
+                            model_complexity, model_input_size,
+                            onnx_input_size, ort_predictor, ort_session,
+                            state_dict_sizes, time_interleaved)
+from mmcompact.utils import atomic_write
 
 #: Row keys (``--top1`` names) and their labels, in table order.
 MODELS = {

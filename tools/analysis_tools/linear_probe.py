@@ -10,7 +10,6 @@ by 5-fold cross-validation) and prints its top-1 on the validation set:
 the accuracy fine-tuning must beat to have paid.
 """
 import argparse
-import contextlib
 import json
 import os.path as osp
 
@@ -20,8 +19,8 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS, MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.apis import linear_probe
-from mmcompact.utils import (cpu_model, load_checked_config,
+from mmcompact.apis import cpu_model, linear_probe
+from mmcompact.utils import (autocast, load_checked_config,
                              load_checkpoint_strictly, model_config)
 
 
@@ -54,11 +53,7 @@ def main():
     val = DATASETS.build(cfg.val_dataloader.dataset)
 
     def context():
-        if not args.amp:
-            return contextlib.nullcontext()
-        return torch.autocast(
-            device, dtype=torch.float16 if device == 'cuda' else
-            torch.bfloat16)
+        return autocast(device, args.amp)
 
     result = linear_probe(model, train, val, args.batch_size, context)
     size = getattr(model.data_preprocessor, 'size', None)

@@ -5,7 +5,10 @@
 
 Each model is built from its config (its own data_preprocessor, so every
 model is timed at its own input size: ``size`` of a resizing preprocessor,
-else ``--input-size``) in eval mode. MACs come from mmengine's complexity
+else ``--input-size``) in eval mode, and its checkpoint loaded strictly: one
+that does not fit the config's model is refused, not measured half random.
+A joint-learning checkpoint holds the student only: give its student config
+(``configs/compact_*.py``). MACs come from mmengine's complexity
 analysis. Latency: one image, forward pass of the whole classifier
 (preprocessing included) under ``torch.inference_mode``; after a warm-up,
 the models are timed in interleaved rounds in this one process, so that a
@@ -17,17 +20,14 @@ import os.path as osp
 import statistics
 
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import (cpu_model, model_complexity, model_config,
-                             model_input_size, time_interleaved)
+from mmcompact.apis import (cpu_model, load_classifier, load_config,
+                            model_complexity, model_input_size,
+                            time_interleaved)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+', help='model configs')
     parser.add_argument('--checkpoints', nargs='+', default=None,
@@ -39,25 +39,18 @@ def parse_args():
     parser.add_argument('--rounds', type=int, default=20)
     parser.add_argument('--iters', type=int, default=10,
                         help='forward passes per model and round')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     if args.checkpoints and len(args.checkpoints) != len(args.configs):
         raise ValueError(f'{len(args.configs)} configs but '
                          f'{len(args.checkpoints)} checkpoints')
-    init_default_scope('mmpretrain')
     models = []
     for i, path in enumerate(args.configs):
-        cfg = Config.fromfile(path)
-        model_cfg = model_config(cfg)
-        model_cfg.pop('init_cfg', None)
-        model_cfg.backbone.pop('init_cfg', None)
-        model = MODELS.build(model_cfg).eval()
         ckpt = args.checkpoints[i] if args.checkpoints else None
-        if ckpt:
-            load_checkpoint(model, ckpt, map_location='cpu', logger='silent')
+        model = load_classifier(load_config(path), ckpt)
         size = model_input_size(model, args.input_size)
         params, macs = model_complexity(model, size)
         image = torch.randint(0, 256, (1, 3, *size), dtype=torch.uint8)

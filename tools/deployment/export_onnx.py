@@ -63,10 +63,11 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.utils import (NormalizedClassifier, atomic_path,
-                             eval_dataloader, evaluate_top1, graph_inputs,
-                             load_classifier, load_config, model_input_size,
-                             ort_predictor, ort_session)
+from mmcompact.apis import (NormalizedClassifier, eval_dataloader,
+                            evaluate_top1, graph_inputs, load_classifier,
+                            load_config, model_input_size, ort_predictor,
+                            ort_session)
+from mmcompact.utils import atomic_path
 
 #: Name of the graph's input and output.
 INPUT_NAME, OUTPUT_NAME = 'input', 'logits'
@@ -210,7 +211,7 @@ def compare(model, session, dataloader, size):
 
     PyTorch runs its own test path (``data_preprocessor`` then the
     network) on each batch, ONNX Runtime the same images as the graph takes
-    them (:func:`mmcompact.utils.graph_inputs`).
+    them (:func:`mmcompact.apis.graph_inputs`).
 
     Returns:
         tuple[float, int, int]: Max difference, agreeing and total images.
@@ -235,7 +236,7 @@ class CalibrationImages(CalibrationDataReader):
 
     Args:
         dataloader (DataLoader): Training images with the test pipeline
-            (:func:`mmcompact.utils.eval_dataloader`).
+            (:func:`mmcompact.apis.eval_dataloader`).
         data_preprocessor (nn.Module): The model's preprocessor.
         size (tuple[int, int]): The graph's input size.
     """

@@ -1,8 +1,9 @@
 import torch
 import torch.nn as nn
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+
+from .utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -36,8 +37,7 @@ class ChannelsLastHook(Hook):
         self.memory_format = getattr(torch, memory_format)
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         model.to(memory_format=self.memory_format)
         if self.memory_format is torch.channels_last and isinstance(
                 getattr(model, 'data_preprocessor', None), nn.Module):

@@ -1,8 +1,9 @@
 from typing import Optional, Sequence, Union
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+
+from .utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -63,8 +64,7 @@ class CompileHook(Hook):
     def _compile(self, runner) -> None:
         if self._compiled:  # e.g. a test run after training, in one runner
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         compiled = []
         for name in self.modules:
             module = getattr(model, name, None)

@@ -2,12 +2,13 @@ import json
 import os.path as osp
 
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 from torch import nn
 
 from mmcompact.apis import PROBE_FILE, linear_probe
 from mmcompact.utils import atomic_write
+
+from .utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -45,8 +46,7 @@ class LinearProbeHook(Hook):
     def before_train(self, runner) -> None:
         if runner.iter > 0:
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         fc = getattr(getattr(model, 'head', None), 'fc', None)
         if self.init_head and not isinstance(fc, nn.Linear):
             raise TypeError(

@@ -1,6 +1,7 @@
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
+
+from .utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -18,8 +19,7 @@ class TeacherCacheCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         cache = getattr(getattr(model, 'data_preprocessor', None),
                         'teacher_cache', None)
         if cache is not None:

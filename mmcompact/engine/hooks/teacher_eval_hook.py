@@ -3,10 +3,11 @@ from typing import Dict
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from mmcompact.models import JointLearningClassifier
+
+from .utils import unwrap_model
 
 
 @HOOKS.register_module()
@@ -42,8 +43,7 @@ class TeacherEvalHook(Hook):
     def before_train(self, runner) -> None:
         if runner.message_hub.get_info(self.INFO_KEY) is not None:
             return  # resumed: evaluated when this stage first started
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if not isinstance(model, JointLearningClassifier):
             raise TypeError('TeacherEvalHook validates the teacher of a '
                             'JointLearningClassifier, got '

@@ -25,7 +25,7 @@ class AutoAmpOptimWrapper(AmpOptimWrapper):
     bf16 keeps fp32's exponent range, so no loss scaling is needed and
     ``backward``/``step`` are those of the plain :class:`OptimWrapper`.
     On CPUs with bf16 instructions (AVX512_BF16, AMX) it speeds training
-    up: 1.72-1.88x on this project's AVX512_BF16 CPU (README).
+    up; measured speed-ups: docs/cifar10.md (*CPU speed: benchmark*).
 
     Args:
         loss_scale (float | str | dict): GradScaler setting, used on

@@ -1,3 +1,3 @@
-from .joint_learning_classifier import JointLearningClassifier, resolve_teacher
+from .joint_learning_classifier import JointLearningClassifier
 
-__all__ = ['JointLearningClassifier', 'resolve_teacher']
+__all__ = ['JointLearningClassifier']

@@ -1,78 +1,14 @@
-import os.path as osp
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config
 from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from mmcompact.utils import load_checkpoint_strictly, model_config
-from ..data_preprocessors import RandomViewClsDataPreprocessor
-from ..utils import CachedTeacher, fuse_frozen_bn, teacher_fingerprint
-
-
-def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
-                    ) -> Tuple[dict, str, Optional[str]]:
-    """The teacher's model config, checkpoint and stage-1 config path.
-
-    ``teacher=dict(cfg_path=CONFIG)`` takes the ``model`` of a stage-1
-    config (mmrazor's way of composing configs), and the checkpoint then
-    defaults to that config's default work dir, ``work_dirs/<config name>``,
-    where ``tools/train.py CONFIG`` leaves it. Any other dict is the model
-    config itself.
-
-    Args:
-        teacher (dict): ``dict(cfg_path=...)`` or a model config.
-        teacher_ckpt (str, optional): Checkpoint, stage-1 work dir or URL.
-
-    Returns:
-        tuple: Model config, checkpoint (or work dir), config path or None.
-    """
-    teacher = dict(teacher)
-    config = teacher.pop('cfg_path', None)
-    if config is not None:
-        if teacher:
-            raise ValueError('teacher=dict(cfg_path=...) takes no other '
-                             f'keys, got {sorted(teacher)}')
-        # A base config names it relative to itself ('{{fileDirname}}/..').
-        config = osp.normpath(config)
-        if not osp.isfile(config):
-            raise FileNotFoundError(f'Teacher config "{config}" not found.')
-        teacher = model_config(Config.fromfile(config))
-        if teacher_ckpt is None:
-            teacher_ckpt = osp.join(
-                'work_dirs', osp.splitext(osp.basename(config))[0])
-    if teacher_ckpt is None:
-        raise ValueError('teacher_ckpt is needed unless the teacher is '
-                         'given as dict(cfg_path=<stage-1 config>)')
-    return teacher, teacher_ckpt, config
-
-
-def _resolve_checkpoint(path: str, teacher_config: Optional[str]) -> str:
-    """Turn a stage-1 work dir or checkpoint path into a checkpoint file.
-
-    A work dir is resolved through its ``last_checkpoint`` file, which
-    mmengine's ``CheckpointHook`` writes, so configs need not hard-code the
-    epoch number of the teacher's final checkpoint.
-    """
-    hint = ('Run stage 1 first: python tools/train.py '
-            f'{teacher_config or "<teacher config>"}')
-    if '://' in path:  # URLs and other mmengine checkpoint schemes
-        return path
-    if osp.isdir(path):
-        last = osp.join(path, 'last_checkpoint')
-        if not osp.isfile(last):
-            raise FileNotFoundError(
-                f'No teacher checkpoint in "{path}" (no last_checkpoint '
-                f'file). {hint}')
-        with open(last, encoding='utf-8') as f:
-            path = f.read().strip()
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'Teacher checkpoint "{path}" does not exist. {hint}')
-    return path
+from mmcompact.teacher import (CachedTeacher, build_teacher, cache_mismatch,
+                               check_draws_views, fuse_frozen_bn,
+                               teacher_fingerprint)
 
 
 @MODELS.register_module()
@@ -152,57 +88,24 @@ class JointLearningClassifier(ImageClassifier):
             **kwargs)
         self.hard_loss_weight = float(hard_loss_weight)
         self.distill_loss = MODELS.build(distill_loss)
-        teacher_model = self.build_teacher(teacher, teacher_ckpt)
+        teacher_model = build_teacher(teacher, teacher_ckpt)
         self._check_compatible(teacher_model)
         # Bypass nn.Module.__setattr__: not a submodule, see class doc.
         object.__setattr__(self, 'teacher', teacher_model)
         self.teacher_cache = teacher_cache
         if teacher_cache is not None:
             cached = CachedTeacher(teacher_cache, teacher_cache_views)
-            meta = cached.meta
-            if meta['teacher'] != teacher_fingerprint(teacher_model):
-                raise ValueError(
-                    f'Teacher cache "{teacher_cache}" was built from another '
-                    f'teacher (checkpoint "{meta["teacher_ckpt"]}", other '
-                    'weights or input size/normalisation). Rebuild it: '
-                    'python tools/cache_teacher.py <joint config>')
             pre = self.data_preprocessor
-            if not isinstance(pre, RandomViewClsDataPreprocessor) or \
-                    pre.view is None:
+            check_draws_views(pre, f'teacher_cache="{teacher_cache}"')
+            why = cache_mismatch(cached.meta,
+                                 teacher_fingerprint(teacher_model), pre.view)
+            if why:
                 raise ValueError(
-                    'teacher_cache is set, so the student must replay the '
-                    'stored views: its data_preprocessor must be a '
-                    'RandomViewClsDataPreprocessor with a view, got '
-                    f'{type(pre).__name__}.')
-            if pre.view != meta['view']:
-                raise ValueError(
-                    f'Teacher cache "{teacher_cache}" holds views drawn as '
-                    f'{meta["view"]}, but the data_preprocessor draws '
-                    f'{pre.view}. Rebuild the cache for this config.')
+                    f'Teacher cache "{teacher_cache}" {why}. Rebuild it: '
+                    'python tools/cache_teacher.py <joint config>')
             pre.teacher_cache = cached
         if fuse_teacher_bn:
             fuse_frozen_bn(teacher_model)
-
-    @classmethod
-    def build_teacher(cls, teacher: dict,
-                      teacher_ckpt: Optional[str] = None) -> nn.Module:
-        """Build the teacher, load its stage-1 weights strictly, freeze it.
-
-        Args:
-            teacher (dict): ``dict(cfg_path=...)`` or the teacher's model
-                config (see :func:`resolve_teacher`).
-            teacher_ckpt (str, optional): Checkpoint, stage-1 work dir or
-                URL.
-
-        Returns:
-            nn.Module: The teacher in eval mode without gradients.
-        """
-        teacher, teacher_ckpt, config = resolve_teacher(teacher, teacher_ckpt)
-        model = MODELS.build(teacher)
-        cls._load_teacher(model, _resolve_checkpoint(teacher_ckpt, config),
-                          config)
-        model.requires_grad_(False)
-        return model.eval()
 
     def _check_compatible(self, teacher: nn.Module):
         t_classes = getattr(teacher.head, 'num_classes', None)
@@ -219,15 +122,6 @@ class JointLearningClassifier(ImageClassifier):
                 'Teacher and student data_preprocessor disagree on to_rgb; '
                 'the teacher would see the student view with swapped '
                 'channels.')
-
-    @staticmethod
-    def _load_teacher(teacher: nn.Module, filename: str,
-                      config: Optional[str] = None):
-        """Load ``filename`` strictly; a misfit names keys and shapes."""
-        hint = (f'Pass the stage-1 checkpoint of {config or "the teacher"} '
-                '(model.teacher_ckpt=<work dir or .pth>), or train it: '
-                f'python tools/train.py {config or "<teacher config>"}')
-        load_checkpoint_strictly(teacher, filename, 'teacher', hint)
 
     def _apply(self, fn, *args, **kwargs):
         # ``.to()``/``.cuda()``/``.half()`` must move the hidden teacher too.

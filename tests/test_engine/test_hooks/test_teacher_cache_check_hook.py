@@ -3,8 +3,8 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from mmcompact.models import CachedTeacher
-from mmcompact.utils import save_teacher_cache
+from mmcompact.teacher import (CachedTeacher, save_teacher_cache,
+                               teacher_cache_meta)
 
 from ..conftest import tiny_runner
 
@@ -20,13 +20,17 @@ def _replay_cache(runner, path, order=slice(None)):
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     rel = [osp.relpath(i['img_path'], dataset.data_root)
            for i in infos][order]
+    labels = [int(i['gt_label']) for i in infos][order]
     n = len(rel)
     pre = runner.model.data_preprocessor
     save_teacher_cache(
         str(path), np.zeros((n, 2, 4), np.float32),
         np.tile([0, 0, 32, 32, 0], (n, 2, 1)), rel,
-        dict(teacher='t', data='d', teacher_ckpt='c', view=pre.view,
-             image_shape=infos[0]['img'].shape[:2], teacher_size=(32, 32)))
+        teacher_cache_meta(
+            teacher='t', teacher_ckpt='c', rel_paths=rel, labels=labels,
+            view=pre.view, num_views=2, seed=0,
+            image_shape=infos[0]['img'].shape[:2], teacher_size=(32, 32),
+            amp=False))
     pre.teacher_cache = CachedTeacher(str(path))
 
 

@@ -15,9 +15,9 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401  (registers the checkpoint allow-list)
-from mmcompact.models import JointLearningClassifier
-from mmcompact.utils import load_teacher_cache, load_teacher_cache_meta
-from mmcompact.utils.teacher_cache import CACHE_VERSION
+from mmcompact.teacher import (build_teacher, load_teacher_cache,
+                               load_teacher_cache_meta)
+from mmcompact.teacher.cached_teacher import CACHE_VERSION, arrays_checksum
 
 from ...conftest import TOY_TEACHER
 
@@ -51,7 +51,7 @@ def test_checkpoint_payload_is_refused(crafted_checkpoint):
         load_checkpoint(model, path, map_location='cpu')
     # ... and the stage-2 teacher loader.
     with pytest.raises(Exception, match='Weights only load failed'):
-        JointLearningClassifier._load_teacher(model, path)
+        build_teacher(copy.deepcopy(TOY_TEACHER), path)
     assert not marker.exists()
 
 
@@ -65,8 +65,9 @@ def _write_cache(path, **arrays):
     members = dict(
         logits=np.zeros((2, 1, 4), np.float16),
         views=np.zeros((2, 1, 5), np.int16),
-        rel_paths=np.asarray(['a/0.png', 'b/1.png']),
-        meta=np.asarray(repr(dict(version=CACHE_VERSION))))
+        rel_paths=np.asarray(['a/0.png', 'b/1.png']))
+    meta = dict(version=CACHE_VERSION, checksum=arrays_checksum(members))
+    members['meta'] = np.asarray(repr(meta))
     members.update(arrays)
     np.savez(path, **members)  # np.savez pickles object arrays
     return str(path)

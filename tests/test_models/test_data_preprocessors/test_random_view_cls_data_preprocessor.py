@@ -12,9 +12,9 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmcompact  # noqa: F401
-from mmcompact.models import (VIEW_FIELDS, CachedTeacher,
-                              RandomViewClsDataPreprocessor, crop_views)
-from mmcompact.utils import save_teacher_cache
+from mmcompact.models import RandomViewClsDataPreprocessor
+from mmcompact.teacher import (VIEW_FIELDS, CachedTeacher, crop_views,
+                               save_teacher_cache)
 
 from ...conftest import smooth_image
 

@@ -5,8 +5,8 @@ from mmpretrain.registry import MODELS
 from torch import nn
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import (model_complexity, model_input_size,
-                             state_dict_sizes, time_interleaved)
+from mmcompact.apis import (model_complexity, model_input_size,
+                            state_dict_sizes, time_interleaved)
 
 from ..conftest import TOY_TEACHER
 

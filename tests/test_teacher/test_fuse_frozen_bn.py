@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import mmcompact  # noqa: F401
-from mmcompact.models import fuse_frozen_bn
+from mmcompact.teacher import fuse_frozen_bn
 
 
 def test_folded_model_has_no_batchnorm_and_same_outputs(bn_teacher):

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mmcompact.utils import (dataset_fingerprint, load_teacher_cache,
-                             load_teacher_cache_meta, save_teacher_cache)
-from mmcompact.utils.teacher_cache import CACHE_VERSION, arrays_checksum
+from mmcompact.teacher import (dataset_fingerprint, load_teacher_cache,
+                               load_teacher_cache_meta, save_teacher_cache)
+from mmcompact.teacher.cached_teacher import CACHE_VERSION, arrays_checksum
 
 META = dict(teacher='fp', data='d', teacher_ckpt='t',
             view=dict(type='ResizedCrop', scale=(0.25, 1.0),
@@ -118,8 +118,7 @@ def test_changed_or_inconsistent_arrays_are_refused(tmp_path):
         load_teacher_cache(str(tmp_path / 'shapes.npz'))
 
 
-def test_cache_without_checksum_still_loads(tmp_path):
-    """Caches written before the checksum have none to check."""
+def test_cache_without_checksum_is_refused(tmp_path):
     path = _write(tmp_path / 'c.npz')
     with np.load(path) as data:
         members = dict(data)
@@ -127,8 +126,8 @@ def test_cache_without_checksum_still_loads(tmp_path):
     del meta['checksum']
     members['meta'] = np.asarray(repr(meta))
     np.savez(tmp_path / 'old.npz', **members)
-    cache = load_teacher_cache(str(tmp_path / 'old.npz'))
-    assert np.array_equal(cache['views'], members['views'])
+    with pytest.raises(ValueError, match='no checksum in its meta.*Rebuild'):
+        load_teacher_cache(str(tmp_path / 'old.npz'))
 
 
 # Relative paths: ASCII and not, spaces, dots, several levels.

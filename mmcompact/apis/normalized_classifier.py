@@ -13,7 +13,7 @@ class NormalizedClassifier(nn.Module):
     flip is not, because the input is RGB by definition (``to_rgb=True``
     means a BGR-loading pipeline whose images the preprocessor flipped to
     the RGB the network was trained on). The preprocessor's resize is left
-    to the caller (:func:`mmcompact.utils.graph_inputs`), who feeds images
+    to the caller (:func:`mmcompact.apis.graph_inputs`), who feeds images
     at the input size.
 
     Args:

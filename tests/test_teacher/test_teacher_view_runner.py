@@ -4,9 +4,9 @@ import pytest
 import torch
 
 import mmcompact  # noqa: F401
-from mmcompact.models import TeacherViewRunner, crop_views
+from mmcompact.teacher import TeacherViewRunner, crop_views
 
-from ...conftest import TOY_TEACHER
+from ..conftest import TOY_TEACHER
 
 
 def _views():

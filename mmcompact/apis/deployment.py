@@ -15,12 +15,11 @@ from mmengine.config import Config
 from mmengine.evaluator import Evaluator
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 from torch import nn
 
-from .model_config import model_config
-from .strict_checkpoint import load_checkpoint_strictly
+from mmcompact.utils import load_checkpoint_strictly, stack_images
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -78,31 +77,12 @@ def load_classifier(cfg: Config, checkpoint: Optional[str]) -> nn.Module:
     return model.eval()
 
 
-def build_data_preprocessor(cfg: Config) -> nn.Module:
-    """The config's data preprocessor alone (no network, no weights).
-
-    Args:
-        cfg (Config): A classifier config.
-
-    Returns:
-        nn.Module: The preprocessor the runner would give the model.
-    """
-    init_default_scope('mmpretrain')
-    pre = model_config(cfg).get('data_preprocessor')
-    if not pre:
-        raise ValueError('the config has no data_preprocessor (neither in '
-                         'model nor at the top level)')
-    pre = copy.deepcopy(pre)
-    pre.setdefault('type', 'ClsDataPreprocessor')
-    return MODELS.build(pre)
-
-
 def graph_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
                  data_preprocessor: nn.Module,
                  size: Sequence[int]) -> torch.Tensor:
     """A dataloader's images as a deployed graph takes them.
 
-    The graph (:class:`~mmcompact.utils.NormalizedClassifier`) takes
+    The graph (:class:`~mmcompact.apis.NormalizedClassifier`) takes
     ``float32`` RGB in the 0-255 range at its input size. The images are
     flipped to RGB when the preprocessor would (``to_rgb``) and resized
     with the preprocessor's own :meth:`resize`, which it applies after
@@ -118,13 +98,7 @@ def graph_inputs(inputs: Union[torch.Tensor, Sequence[torch.Tensor]],
     Returns:
         Tensor: ``(N, 3, h, w)`` float32, contiguous.
     """
-    if isinstance(inputs, (list, tuple)):
-        shapes = sorted({tuple(i.shape) for i in inputs})
-        if len(shapes) > 1:
-            raise ValueError(f'images of different sizes {shapes} in one '
-                             'batch; the dataset must store them at one size '
-                             '(image_size)')
-        inputs = torch.stack(list(inputs))
+    inputs = stack_images(inputs, 'the deployed graph')
     if inputs.dim() != 4 or inputs.size(1) != 3:
         raise ValueError(f'expected (N, 3, H, W) images, got shape '
                          f'{tuple(inputs.shape)}')

@@ -1,7 +1,8 @@
 import torch
 from torch import nn
 
-from ..data_preprocessors import crop_views
+from mmcompact.utils import autocast
+from .crop_views import crop_views
 from .fuse_frozen_bn import fuse_frozen_bn
 
 
@@ -63,7 +64,6 @@ class TeacherViewRunner:
         inputs = data['inputs'].to(self.device)
         if self.channels_last:
             inputs = inputs.contiguous(memory_format=torch.channels_last)
-        dtype = torch.bfloat16 if self.device.type == 'cpu' else torch.float16
-        with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
+        with autocast(self.device.type, self.amp):
             logits = self.forward(inputs, mode='tensor')
         return logits.float().cpu()

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ...conftest import build_toy_teacher
+from ..conftest import build_toy_teacher
 
 
 @pytest.fixture

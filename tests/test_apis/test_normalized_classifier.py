@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmcompact.utils import NormalizedClassifier
+from mmcompact.apis import NormalizedClassifier
 
 from ..conftest import build_toy_teacher
 

@@ -5,13 +5,15 @@ from mmpretrain.registry import DATASETS
 from mmpretrain.structures import DataSample
 from PIL import Image
 
-from mmcompact.models import CachedTeacher
-from mmcompact.utils import save_teacher_cache
+from mmcompact.teacher import (CachedTeacher, cache_mismatch,
+                               check_draws_views, dataset_fingerprint,
+                               save_teacher_cache)
 
-META = dict(teacher='t', data='d', teacher_ckpt='c',
-            view=dict(type='PadCrop', crop_size=(8, 8), padding=0),
-            image_shape=(8, 8), teacher_size=(8, 8))
 REL = ['train/a/0.png', 'train/b/0.png']
+VIEW = dict(type='PadCrop', crop_size=(8, 8), padding=0)
+META = dict(teacher='t', data=dataset_fingerprint(REL, [0, 1]),
+            teacher_ckpt='c', view=VIEW, num_views=4, image_shape=(8, 8),
+            teacher_size=(8, 8))
 
 
 @pytest.fixture
@@ -119,3 +121,45 @@ def test_the_data_set_is_checked_as_a_whole(cache, tmp_path):
                        r'in the data set, 2 in the cache\. It was built for '
                        'another data set or split'):
         teacher.check_dataset(DATASETS.build(dataset))
+
+
+def test_the_same_images_with_other_labels_are_refused(tmp_path):
+    """Only the labels differ from the cached data set: refused."""
+    root = tmp_path / 'data'
+    for rel in REL:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        Image.new('RGB', (8, 8)).save(root / rel)
+    dataset = DATASETS.build(dict(type='InMemoryCustomDataset',
+                                  data_root=str(root), data_prefix='train',
+                                  pipeline=[]))
+    path = str(tmp_path / 'swapped.npz')
+    save_teacher_cache(path, np.zeros((2, 1, 3)), np.zeros((2, 1, 5)), REL,
+                       dict(META, num_views=1,
+                            data=dataset_fingerprint(REL, [1, 0])))
+    with pytest.raises(ValueError, match='same images with other labels'):
+        CachedTeacher(path).check_dataset(dataset)
+
+
+def test_cache_mismatch_names_what_differs():
+    assert cache_mismatch(META, 't', VIEW) is None
+    assert cache_mismatch(META, 't', VIEW, num_views=4) is None
+    assert cache_mismatch(META, 'u', VIEW).startswith(
+        'was built from another teacher (checkpoint "c"')
+    other = dict(VIEW, padding=2)
+    assert cache_mismatch(META, 't', other) == (
+        f'holds views drawn as {VIEW}, but the data_preprocessor draws '
+        f'{other}')
+    assert cache_mismatch(META, 't', VIEW, num_views=8) == \
+        'holds 4 views per image, not 8'
+
+
+def test_a_preprocessor_without_views_is_refused():
+    class Plain:
+        view = None
+
+    with pytest.raises(ValueError, match=r'cfg\.py: the student.s '
+                       r'data_preprocessor \(Plain\) draws no views'):
+        check_draws_views(Plain(), 'cfg.py')
+    viewed = Plain()
+    viewed.view = VIEW
+    check_draws_views(viewed, 'cfg.py')

@@ -7,7 +7,8 @@ from mmpretrain.models import ClsDataPreprocessor
 from mmpretrain.registry import MODELS
 
 import mmcompact  # noqa: F401
-from mmcompact.utils import build_data_preprocessor, graph_inputs, load_config
+from mmcompact.apis import graph_inputs, load_config
+from mmcompact.utils import build_data_preprocessor, model_config
 
 from ..conftest import REPO_ROOT
 
@@ -43,7 +44,8 @@ def test_graph_inputs_flips_bgr_and_checks_size():
     assert x[0, :, 0, 0].tolist() == [2.0, 1.0, 0.0]
     with pytest.raises(ValueError, match='does not resize'):
         graph_inputs(bgr, pre, (4, 4))
-    with pytest.raises(ValueError, match='different sizes'):
+    with pytest.raises(ValueError, match=r'graph needs images of one size.*'
+                       r'\(3, 9, 8\).*image_size'):
         graph_inputs([torch.zeros(3, 8, 8), torch.zeros(3, 9, 8)], pre,
                      (8, 8))
 
@@ -57,6 +59,6 @@ def test_load_config_refuses_joint_configs_and_builds_preprocessor():
     # A top-level data_preprocessor without a type (mmpretrain's bases).
     cfg = Config(dict(model=dict(type='ImageClassifier'),
                       data_preprocessor=dict(mean=MEAN, std=STD)))
-    pre = build_data_preprocessor(cfg)
+    pre = build_data_preprocessor(model_config(cfg))
     assert isinstance(pre, ClsDataPreprocessor)
     np.testing.assert_allclose(pre.mean.flatten().numpy(), MEAN)

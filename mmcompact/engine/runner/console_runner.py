@@ -1,0 +1,32 @@
+import logging
+
+from mmengine.runner import Runner
+from mmpretrain.registry import RUNNERS
+
+from ..hooks import ConsoleProgressHook
+
+
+@RUNNERS.register_module()
+class ConsoleRunner(Runner):
+    """mmengine's ``Runner`` for a person at a console.
+
+    mmengine's logger prints every INFO record to the console: the
+    environment, the whole config, a line per logging interval. This runner
+    keeps them all in the run's log file
+    (``<work_dir>/<timestamp>/<timestamp>.log``) and shows on the console
+    only warnings and errors, with a :class:`ConsoleProgressHook` (progress
+    bar, validation top-1, ETA). ``tools/compact.py`` trains its stages
+    with it (``runner_type='ConsoleRunner'``) unless run with ``-v``.
+    """
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs):
+        logger = super().build_logger(log_level, log_file, **kwargs)
+        for handler in logger.handlers:
+            # The console handler only: a FileHandler is a StreamHandler.
+            if type(handler) is logging.StreamHandler:
+                handler.setLevel(max(handler.level, logging.WARNING))
+        return logger
+
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        super().register_hooks(default_hooks, custom_hooks)
+        self.register_hook(ConsoleProgressHook())
