@@ -9,6 +9,10 @@ _base_ = [
     './_base_/models/joint_learning.py',
 ]
 
+# With <data_root>/unlabeled/, its images join the training set with soft
+# targets only (InMemoryCustomDataset's unlabeled_prefix).
+train_dataloader = dict(dataset=_base_.transfer_set)
+
 model = dict(
     _base_.joint_learning_soft,
     teacher=dict(

@@ -32,8 +32,9 @@ from mmpretrain.registry import DATASETS
 import mmcompact  # noqa: F401
 from mmcompact.teacher import (TeacherViewRunner, build_teacher,
                                check_draws_views, dataset_rel_paths,
-                               resolve_teacher, save_teacher_cache,
-                               teacher_cache_meta, teacher_fingerprint)
+                               default_cache_dir, resolve_teacher,
+                               save_teacher_cache, teacher_cache_meta,
+                               teacher_fingerprint)
 from mmcompact.utils import (build_data_preprocessor, init_cpu_dist_if_needed,
                              load_checked_config, model_config)
 
@@ -72,12 +73,6 @@ def parse_args():
         default='none', help='job launcher; tools/dist_cache_teacher.sh '
         'splits the views over processes (gloo on a CPU-only machine)')
     return parser.parse_args()
-
-
-def default_cache_path(ckpt: str, num_views: int) -> str:
-    """``teacher_cache_<V>v.npz`` in the teacher's stage-1 work dir."""
-    folder = osp.dirname(osp.abspath(ckpt)) if osp.isfile(ckpt) else ckpt
-    return osp.join(folder, f'teacher_cache_{num_views}v.npz')
 
 
 def init_dist_if_needed(cfg: Config, launcher: str) -> None:
@@ -153,7 +148,11 @@ def main():
         all_reduce(logits, op='sum')
     seconds = time.perf_counter() - start
 
-    out = args.out or default_cache_path(teacher_ckpt, args.views)
+    # By default with the teacher (a URL's: in the joint config's work dir).
+    joint_dir = cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    out = args.out or osp.join(default_cache_dir(teacher_ckpt, joint_dir),
+                               f'teacher_cache_{args.views}v.npz')
     if rank == 0:
         os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
         logits = logits.numpy()
@@ -165,12 +164,17 @@ def main():
                 num_views=args.views, seed=args.seed,
                 image_shape=(height, width),
                 teacher_size=runner.size or (height, width), amp=args.amp))
-        agree = (logits.argmax(-1) == np.asarray(labels)[:, None]).mean()
-        print(f'\n{out}: {len(infos)} images x {args.views} views in '
-              f'{seconds:.0f} s ({len(pairs) / seconds:.0f} views/s, '
-              f'{world_size} process(es)), '
+        labels = np.asarray(labels)
+        known = labels >= 0  # not the unlabelled transfer set
+        agree = (logits[known].argmax(-1) == labels[known, None]).mean() \
+            if known.any() else float('nan')
+        unlabelled = f', {(~known).sum()} of them unlabelled' \
+            if not known.all() else ''
+        print(f'\n{out}: {len(infos)} images{unlabelled} x {args.views} '
+              f'views in {seconds:.0f} s ({len(pairs) / seconds:.0f} '
+              f'views/s, {world_size} process(es)), '
               f'{osp.getsize(out) / len(infos):.0f} B/image, teacher top-1 '
-              f'on the stored train views {100 * agree:.2f}%')
+              f'on the stored views of labelled images {100 * agree:.2f}%')
     # The other ranks return once the file is complete.
     barrier()
 

@@ -26,7 +26,8 @@ A training stage whose work dir holds the final checkpoint of its schedule
 is skipped, and one that holds an earlier checkpoint resumes from it
 (mmengine's ``resume``): run the command again after an interruption. A
 cache is reused when it holds predictions of the current teacher weights
-for the configured views, rebuilt otherwise.
+for the configured views of the same training images (an unlabelled
+folder included), rebuilt otherwise.
 
 The console shows a header per stage, a progress bar and the validation
 top-1 with the ETA (``ConsoleRunner``), and a summary at the end:
@@ -64,12 +65,14 @@ import time
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from mmcompact.apis import (CompactPlan, Stage, merge_train_args,
                             parse_train_args, schedule_length,
                             stage_progress, student_config, summary_lines,
                             train, val_metrics)
+from mmcompact.engine import quiet_console
 from mmcompact.utils import has_key
 
 TOOLS = osp.dirname(osp.abspath(__file__))
@@ -122,6 +125,8 @@ class CompactRun:
         self.failed = False
         self.report = f'{osp.relpath(REPORT_TOOL)} not found, skipped'
         init_default_scope('mmpretrain')
+        if not args.verbose:  # e.g. mmengine's notes on reading configs
+            quiet_console(MMLogger.get_current_instance())
         self.plan = CompactPlan(args.config, args.options, args.work_dir,
                                 args.baseline)
 

@@ -12,9 +12,13 @@ from typing import List, Optional, Tuple
 import torch
 from mmengine.config import Config
 from mmengine.runner import find_latest_checkpoint
+from mmpretrain.datasets import CustomDataset
+from mmpretrain.registry import DATASETS
 
 from mmcompact.teacher import (cache_mismatch, checkpoint_fingerprint,
-                               load_teacher_cache_meta, resolve_teacher,
+                               dataset_fingerprint, dataset_rel_paths,
+                               default_cache_dir, load_teacher_cache_meta,
+                               resolve_teacher,
                                teacher_checkpoint_file)
 from mmcompact.utils import (build_data_preprocessor, check_cfg_options,
                              has_key, model_config)
@@ -225,12 +229,8 @@ class CompactPlan:
                 f'{self.config}: model.teacher_cache "{name}" must be '
                 'named teacher_cache_<views>v.npz (the number of views to '
                 'store).')
-        if self.teacher.work_dir:
-            folder = self.teacher.work_dir
-        elif '://' in self.teacher_ckpt:  # a URL: keep it with stage 2
-            folder = self.joint.work_dir
-        else:  # next to the given checkpoint, as cache_teacher.py does
-            folder = osp.dirname(osp.abspath(self.teacher_ckpt))
+        # As tools/cache_teacher.py puts it (a URL's: with stage 2).
+        folder = default_cache_dir(self.teacher_ckpt, self.joint.work_dir)
         stage = Stage('cache', self.joint.config, folder)
         stage.views = int(match.group(1))
         stage.output = osp.join(folder, name)
@@ -251,7 +251,9 @@ class CompactPlan:
         """None when the planned cache fits, else why it must be rebuilt.
 
         The teacher's fingerprint is read from its checkpoint
-        (:func:`checkpoint_fingerprint`), not from a built teacher.
+        (:func:`checkpoint_fingerprint`), not from a built teacher, and the
+        training set's from its file list (images not decoded): new
+        images, e.g. in an unlabelled folder, rebuild the cache.
         """
         path = self.cache.output
         if not osp.isfile(path):
@@ -267,4 +269,23 @@ class CompactPlan:
         view = getattr(
             build_data_preprocessor(model_config(self.joint.cfg)), 'view',
             None)
-        return cache_mismatch(meta, fingerprint, view, self.cache.views)
+        return cache_mismatch(meta, fingerprint, view, self.cache.views,
+                              self._data_fingerprint())
+
+    def _data_fingerprint(self) -> Optional[str]:
+        """The joint training set's fingerprint, from its file list.
+
+        None where the list is not the final data set (not a folder or
+        list dataset, or one cut by ``indices``): training then compares
+        the built data set (``TeacherCacheCheckHook``).
+        """
+        cfg = dict(self.joint.cfg.train_dataloader.dataset, lazy_init=True,
+                   pipeline=[])
+        dataset = DATASETS.build(cfg)
+        if not isinstance(dataset, CustomDataset) or \
+                cfg.get('indices') is not None:
+            return None
+        infos = dataset.load_data_list()
+        return dataset_fingerprint(
+            dataset_rel_paths(infos, dataset.data_root),
+            [int(i['gt_label']) for i in infos])

@@ -19,6 +19,9 @@ MAX_LISTED = 10
 #: mmpretrain's image extensions plus WebP, which phones and browsers save.
 IMG_EXTENSIONS = inspect.signature(
     CustomDataset.__init__).parameters['extensions'].default + ('.webp', )
+#: The label of an image of the unlabelled transfer set (``unlabeled_prefix``).
+UNLABELED = -1
+
 #: Kinds a folder of photos often holds that are not read, and what to do.
 NOT_READ = {
     '.gif': 'GIF (often animated)',
@@ -72,6 +75,13 @@ class InMemoryCustomDataset(CustomDataset):
             names. Defaults to None (no check).
         extensions (Sequence[str]): File extensions read as images.
             Defaults to mmpretrain's and ``.webp``.
+        unlabeled_prefix (str, optional): Folder, under ``data_root`` as
+            ``data_prefix`` is, of unlabelled images (any files, any depth;
+            folder names are not read as labels), appended to the data set
+            with the label :data:`UNLABELED` (-1): the transfer set a joint
+            student distils on (soft targets only). A folder that does not
+            exist is no transfer set; one that holds no image is an error.
+            Defaults to None.
         **kwargs: Passed to :class:`CustomDataset`.
     """
 
@@ -81,12 +91,14 @@ class InMemoryCustomDataset(CustomDataset):
                  num_classes: Optional[int] = None,
                  classes_from: Optional[str] = None,
                  extensions: Sequence[str] = IMG_EXTENSIONS,
+                 unlabeled_prefix: Optional[str] = None,
                  **kwargs):
         if image_size is not None and image_size < 1:
             raise ValueError(f'image_size must be >= 1, got {image_size}')
         self.image_size = image_size
         self.num_classes = num_classes
         self.classes_from = classes_from
+        self.unlabeled_prefix = unlabeled_prefix
         self._images: List[np.ndarray] = []
         super().__init__(*args, extensions=extensions, **kwargs)
 
@@ -140,6 +152,36 @@ class InMemoryCustomDataset(CustomDataset):
         if self.CLASSES is None:
             self._metainfo['classes'] = tuple(classes)
         return samples
+
+    def load_data_list(self) -> List[dict]:
+        """The labelled images, then those of ``unlabeled_prefix``."""
+        data_list = super().load_data_list()
+        if self.unlabeled_prefix is None:
+            return data_list
+        root = fileio.join_path(self.data_root, self.unlabeled_prefix) \
+            if self.data_root else self.unlabeled_prefix
+        if not fileio.isdir(root):
+            return data_list
+        skipped = []
+
+        def is_image(filename: str) -> bool:
+            valid = self.is_valid_file(filename)
+            if not valid:
+                skipped.append(filename)
+            return valid
+
+        files, _ = get_samples(root, None, is_image)
+        if not files:
+            raise ValueError(
+                f'{type(self).__name__}: the unlabelled folder "{root}" '
+                f'(unlabeled_prefix) holds no images (extensions '
+                f'{", ".join(sorted(self.extensions))}). Add the images or '
+                'remove the folder.')
+        self._warn_skipped(root, [], skipped)
+        return data_list + [
+            dict(img_path=fileio.join_path(root, f), gt_label=UNLABELED)
+            for f in files
+        ]
 
     def _check_classes_from(self, classes: List[str]):
         if self.classes_from is None:

@@ -45,6 +45,11 @@ class MITIndoor67(InMemoryCustomDataset):
                  split: str = 'train',
                  metainfo: Optional[dict] = None,
                  **kwargs):
+        if kwargs.get('unlabeled_prefix') is not None:
+            raise ValueError(
+                'MITIndoor67 reads its image lists only: it has no '
+                'unlabelled transfer set (unlabeled_prefix); use '
+                'InMemoryCustomDataset class folders for one.')
         if split not in self.SPLIT_FILES:
             raise ValueError(f'MITIndoor67: split must be "train" or '
                              f'"test", got "{split}"')

@@ -68,6 +68,25 @@ def dataset_fingerprint(rel_paths: Sequence[str],
     return digest.hexdigest()
 
 
+def default_cache_dir(teacher_ckpt: str, fallback: str) -> str:
+    """Where a cache goes by default: with the teacher it was made from.
+
+    Args:
+        teacher_ckpt (str): The teacher's checkpoint file, stage-1 work dir
+            or URL.
+        fallback (str): The folder for a teacher given as a URL (stage 2's
+            work dir).
+
+    Returns:
+        str: The work dir itself, the checkpoint's folder, or ``fallback``.
+    """
+    if '://' in teacher_ckpt:
+        return fallback
+    if osp.isfile(teacher_ckpt):
+        return osp.dirname(osp.abspath(teacher_ckpt))
+    return teacher_ckpt
+
+
 def teacher_cache_meta(*, teacher: str, teacher_ckpt: str,
                        rel_paths: Sequence[str], labels: Sequence[int],
                        view: dict, num_views: int, seed: int,
@@ -98,7 +117,8 @@ def teacher_cache_meta(*, teacher: str, teacher_ckpt: str,
 
 
 def cache_mismatch(meta: dict, teacher: str, view: Optional[dict],
-                   num_views: Optional[int] = None) -> Optional[str]:
+                   num_views: Optional[int] = None,
+                   data: Optional[str] = None) -> Optional[str]:
     """Why a cache does not fit a teacher and a student, or None if it does.
 
     The one compatibility check of a cache's meta data: the classifier
@@ -109,6 +129,9 @@ def cache_mismatch(meta: dict, teacher: str, view: Optional[dict],
         teacher (str): :func:`teacher_fingerprint` of the current teacher.
         view (dict, optional): The student preprocessor's ``view``.
         num_views (int, optional): Views per image wanted; None: any.
+        data (str, optional): :func:`dataset_fingerprint` of the training
+            set; None: not compared here (``CachedTeacher.check_dataset``
+            compares the built data set).
 
     Returns:
         str | None: e.g. ``'was built from another teacher (...)'``.
@@ -123,6 +146,23 @@ def cache_mismatch(meta: dict, teacher: str, view: Optional[dict],
     if num_views is not None and meta.get('num_views') != num_views:
         return f'holds {meta.get("num_views")} views per image, not ' \
             f'{num_views}'
+    if data is not None:
+        return data_mismatch(meta, data)
+    return None
+
+
+def data_mismatch(meta: dict, data: str) -> Optional[str]:
+    """Why a cache is not of a training set, or None if it is.
+
+    Args:
+        meta (dict): The cache's meta data.
+        data (str): :func:`dataset_fingerprint` of the training set.
+
+    Returns:
+        str | None: ``'was built on other images or labels'`` or None.
+    """
+    if meta.get('data') != data:
+        return 'was built on other images or labels'
     return None
 
 
@@ -385,7 +425,8 @@ class CachedTeacher:
         # The paths are the cached ones, so the stored fingerprint of
         # (path, label) pairs differs only if a label does.
         labels = [int(i['gt_label']) for i in infos]
-        if dataset_fingerprint(self.rel_paths, labels) != self.meta['data']:
+        if data_mismatch(self.meta,
+                         dataset_fingerprint(self.rel_paths, labels)):
             raise ValueError(
                 f'Teacher cache "{self.cache_file}" was built on the same '
                 'images with other labels (a class folder renamed, or '

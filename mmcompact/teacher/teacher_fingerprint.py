@@ -49,6 +49,8 @@ def checkpoint_fingerprint(model_cfg: dict, checkpoint: str) -> str:
         str: The same digest as :func:`teacher_fingerprint` of the teacher
         built from ``model_cfg`` with ``checkpoint`` loaded.
     """
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    # logger='current': the "Loads checkpoint" line goes to the log.
+    state = _load_checkpoint(checkpoint, map_location='cpu',
+                             logger='current')
     return _fingerprint(state.get('state_dict', state),
                         build_data_preprocessor(model_cfg))

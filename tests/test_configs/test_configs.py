@@ -5,6 +5,7 @@ baseline, which also loads their checkpoints); teachers resize the
 student's view to their own input size; the scene student is compact.
 """
 import ast
+import copy
 import functools
 import glob
 import os.path as osp
@@ -137,7 +138,13 @@ def test_joint_student_is_its_compact_config(name):
     # to the model), as in the compact config.
     assert 'data_preprocessor' not in joint.model
     assert joint.data_preprocessor == compact.data_preprocessor
-    assert joint.train_dataloader == compact.train_dataloader
+    # The same data, plus the unlabelled transfer set where the data set
+    # has one (joint students only).
+    joint_data = copy.deepcopy(joint.train_dataloader)
+    if joint_data.dataset.pop('unlabeled_prefix', None) is not None:
+        assert joint_data.dataset.type == 'InMemoryCustomDataset', name
+    assert joint_data == compact.train_dataloader
+    assert 'unlabeled_prefix' not in compact.train_dataloader.dataset
     if joint.model.get('teacher_cache'):
         # A cache replays views by sample index: the images are packed
         # whole and the views cut out of the batch by the preprocessor.
@@ -299,3 +306,14 @@ def test_photo_teachers_start_from_a_linear_probe(name):
     else:
         assert hooks == [dict(type='LinearProbeHook')]
         assert cfg.model.backbone.norm_eval is True
+
+
+def test_only_joint_students_see_the_unlabelled_images():
+    """Stage 1 and the student alone train on labels only; the scene
+    joint students distil on <data_root>/unlabeled/ as well."""
+    for name in CONFIGS:
+        dataset = _cfg(name).train_dataloader.dataset
+        if name.startswith('joint_') and 'intel_scenes' in name:
+            assert dataset.unlabeled_prefix == 'unlabeled', name
+        elif not name.startswith('joint_'):
+            assert 'unlabeled_prefix' not in dataset, name

@@ -11,7 +11,7 @@ from mmpretrain.registry import DATASETS
 from PIL import Image
 
 import mmcompact  # noqa: F401
-from mmcompact.datasets import InMemoryCustomDataset
+from mmcompact.datasets import UNLABELED, InMemoryCustomDataset
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
@@ -208,3 +208,41 @@ def test_classes_from_another_split(tmp_path):
                        r'differ from those of ".*train" \(not in train: "d"; '
                        r'missing here: "c"\)\. A label is the index'):
         _build(str(tmp_path), data_prefix='val', classes_from='train')
+
+
+def test_unlabelled_images_follow_the_labelled_ones(tmp_path):
+    """Any depth, folder names not read as labels, label -1, sorted."""
+    for rel in ('train/a/0.png', 'train/b/0.png', 'unlabeled/b/x.png',
+                'unlabeled/deep/er/y.jpg', 'unlabeled/z.png'):
+        _save(str(tmp_path / rel), _stripes(8, 8, True))
+    (tmp_path / 'unlabeled' / 'notes.txt').write_text('not an image')
+    ds = _build(str(tmp_path), data_prefix='train', num_classes=2,
+                unlabeled_prefix='unlabeled')
+    infos = [ds.get_data_info(i) for i in range(len(ds))]
+    assert [(osp.relpath(i['img_path'], str(tmp_path)), i['gt_label'])
+            for i in infos] == [
+                ('train/a/0.png', 0), ('train/b/0.png', 1),
+                ('unlabeled/b/x.png', UNLABELED),
+                ('unlabeled/deep/er/y.jpg', UNLABELED),
+                ('unlabeled/z.png', UNLABELED)]
+    assert ds.CLASSES == ('a', 'b') and UNLABELED == -1
+    assert all(i['img'].shape == (8, 8, 3) for i in infos)
+    # No folder: no transfer set.
+    assert len(_build(str(tmp_path), data_prefix='train',
+                      unlabeled_prefix='none_here')) == 2
+
+
+def test_an_empty_unlabelled_folder_is_refused(tmp_path):
+    _save(str(tmp_path / 'train' / 'a' / '0.png'), _stripes(8, 8, True))
+    (tmp_path / 'unlabeled' / 'sub').mkdir(parents=True)
+    (tmp_path / 'unlabeled' / 'sub' / 'readme.txt').write_text('x')
+    with pytest.raises(ValueError, match=r'unlabelled folder ".*unlabeled" '
+                       r'\(unlabeled_prefix\) holds no images'):
+        _build(str(tmp_path), data_prefix='train',
+               unlabeled_prefix='unlabeled')
+    _save(str(tmp_path / 'unlabeled' / 'bad.png'), _stripes(8, 8, True))
+    (tmp_path / 'unlabeled' / 'bad.png').write_bytes(b'')
+    with pytest.raises(ValueError, match=r'1 of 2 images cannot be decoded'
+                       r':\n  Cannot decode image ".*unlabeled/bad\.png"'):
+        _build(str(tmp_path), data_prefix='train',
+               unlabeled_prefix='unlabeled')

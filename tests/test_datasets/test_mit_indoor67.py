@@ -190,3 +190,9 @@ def test_build_from_registry(indoor):
     item = ds[0]
     assert tuple(item['inputs'].shape) == (3, 20, 30)
     assert item['data_samples'].gt_label.tolist() == [2]
+
+
+def test_mit67_refuses_a_transfer_set(indoor):
+    with pytest.raises(ValueError, match='MITIndoor67 reads its image lists '
+                       'only: it has no unlabelled transfer set'):
+        MITIndoor67(data_root=indoor, unlabeled_prefix='unlabeled')

@@ -7,7 +7,7 @@ from PIL import Image
 
 from mmcompact.teacher import (CachedTeacher, cache_mismatch,
                                check_draws_views, dataset_fingerprint,
-                               save_teacher_cache)
+                               default_cache_dir, save_teacher_cache)
 
 REL = ['train/a/0.png', 'train/b/0.png']
 VIEW = dict(type='PadCrop', crop_size=(8, 8), padding=0)
@@ -151,6 +151,10 @@ def test_cache_mismatch_names_what_differs():
         f'{other}')
     assert cache_mismatch(META, 't', VIEW, num_views=8) == \
         'holds 4 views per image, not 8'
+    assert cache_mismatch(META, 't', VIEW, data=META['data']) is None
+    assert cache_mismatch(
+        META, 't', VIEW, data=dataset_fingerprint(REL, [1, 0])) == \
+        'was built on other images or labels'
 
 
 def test_a_preprocessor_without_views_is_refused():
@@ -163,3 +167,12 @@ def test_a_preprocessor_without_views_is_refused():
     viewed = Plain()
     viewed.view = VIEW
     check_draws_views(viewed, 'cfg.py')
+
+
+def test_default_cache_dir_is_with_the_teacher(tmp_path):
+    ckpt = tmp_path / 'stage1' / 'epoch_6.pth'
+    ckpt.parent.mkdir()
+    ckpt.write_bytes(b'')
+    assert default_cache_dir(str(ckpt), 'joint') == str(ckpt.parent)
+    assert default_cache_dir(str(ckpt.parent), 'joint') == str(ckpt.parent)
+    assert default_cache_dir('https://host/t.pth', 'joint') == 'joint'

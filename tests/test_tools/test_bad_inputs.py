@@ -355,6 +355,38 @@ def test_cache_that_does_not_fit(train_tool, scenes, stage1, caches,
             match=match)
 
 
+def test_the_cache_covers_the_unlabelled_transfer_set(
+        train_tool, cache_tool, broken, stage1, tmp_path):
+    """``<root>/unlabeled/``: cached with the labelled images, trained on
+    with soft targets only; another unlabelled set is refused."""
+    rng = np.random.default_rng(3)
+    for rel in ('a.jpg', 'trip/b.png', 'trip/day2/c.jpg'):
+        path = broken / 'unlabeled' / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(smooth_image(36, 48, rng)).save(path)
+    cache = run_cache_tool(cache_tool, str(broken), tmp_path / 'c.npz',
+                           *teacher_options(stage1))
+    stored = load_teacher_cache(cache)
+    assert stored['logits'].shape == (9 + 3, 2, 3)
+    assert [str(p) for p in stored['rel_paths'][9:]] == [
+        'unlabeled/a.jpg', 'unlabeled/trip/b.png',
+        'unlabeled/trip/day2/c.jpg']
+    runner = run_train(train_tool, CACHED, tmp_path / 'work',
+                       *cache_options(stage1, cache), data_root=broken)
+    labels = [runner.train_dataloader.dataset.get_data_info(i)['gt_label']
+              for i in range(12)]
+    assert labels[9:] == [-1] * 3 and min(labels[:9]) >= 0
+    assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
+    # One more unlabelled image: another transfer set.
+    Image.fromarray(smooth_image(36, 48, rng)).save(
+        broken / 'unlabeled' / 'd.jpg')
+    refused(train_tool, CACHED, tmp_path / 'work2',
+            *cache_options(stage1, cache), data_root=broken,
+            match=r'does not match the data set: sample 10 is '
+            r'".*unlabeled/d\.jpg".*'
+            '13 images in the data set, 12 in the cache')
+
+
 MISTYPED = [
     # Caught by mmcompact (check_cfg_options) before the runner is built.
     ('data_root=/elsewhere', ValueError, r'"data_root" is a variable of the '

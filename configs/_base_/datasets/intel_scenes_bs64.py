@@ -17,6 +17,13 @@ val_dataloader = dict(
     dataset=dict(dataset, data_prefix='test', classes_from='train'))
 test_dataloader = val_dataloader
 
+# Stage 2 also distils on unlabelled images, when <data_root>/unlabeled/
+# exists (any image files, any depth; their folder names are not read):
+# the joint leaves train on `train_dataloader = dict(dataset=
+# _base_.transfer_set)`. The teacher and the student alone train on the
+# labelled images only.
+transfer_set = dict(unlabeled_prefix='unlabeled')
+
 # A fixed 10 % of the training images per class (874 images, ~146 per
 # class), the small-data case; leaves train on it with
 # `train_dataloader = dict(dataset=_base_.train_10pct)`.

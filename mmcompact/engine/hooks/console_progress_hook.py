@@ -3,7 +3,7 @@ import time
 from typing import Optional
 
 from mmengine.hooks import Hook
-from mmengine.runner import EpochBasedTrainLoop
+from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 from mmpretrain.registry import HOOKS
 
 
@@ -72,7 +72,8 @@ class ConsoleProgressHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
         now = time.perf_counter()
-        if not sys.stdout.isatty() or now - self._drawn < self.refresh_s:
+        if runner.rank != 0 or not sys.stdout.isatty() or \
+                now - self._drawn < self.refresh_s:
             return
         self._drawn = now
         share = runner.iter / max(runner.max_iters, 1)
@@ -84,7 +85,10 @@ class ConsoleProgressHook(Hook):
 
     def after_val_epoch(self, runner, metrics: Optional[dict] = None
                         ) -> None:
-        if runner.train_loop is None or not metrics:
+        # ``runner.train_loop`` would build the train loop under a plain
+        # ``runner.val()``: only validations during training are shown.
+        if runner.rank != 0 or not isinstance(runner._train_loop,
+                                              BaseLoop) or not metrics:
             return
         if self.metric in metrics:
             value = float(metrics[self.metric])

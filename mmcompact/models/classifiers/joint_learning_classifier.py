@@ -160,6 +160,14 @@ class JointLearningClassifier(ImageClassifier):
              data_samples: List[DataSample]) -> dict:
         """Hard-label loss (``loss_cls``) + soft-target loss (``loss_soft``).
 
+        Samples whose ``gt_label`` is negative (the unlabelled transfer set,
+        ``InMemoryCustomDataset(unlabeled_prefix=...)``) get the soft term
+        only. Each term is a mean over the samples it covers: the hard one
+        over the batch's labelled samples (zero when it has none), the soft
+        one over all, so the two terms keep the weights the config gives
+        them (``hard_loss_weight``, the soft loss's ``loss_weight``)
+        whatever the share of unlabelled images in the batch.
+
         Args:
             inputs (Tensor): Pre-processed student batch.
             data_samples (list[DataSample]): Annotations.
@@ -169,23 +177,20 @@ class JointLearningClassifier(ImageClassifier):
             its ``cal_acc`` is on).
         """
         feats = self.extract_feat(inputs)
-        # The head's public ``loss`` gives the hard-label loss; the logits it
-        # computes on the way are taken with a forward hook (as mmrazor's
-        # recorders do), so the head runs once, with one dropout mask, for
-        # both terms.
-        outputs = []
-        handle = self.head.register_forward_hook(
-            lambda module, args, output: outputs.append(output))
-        try:
-            losses = self.head.loss(feats, data_samples)
-        finally:
-            handle.remove()
-        if len(outputs) != 1:
-            raise RuntimeError(
-                f'{type(self.head).__name__}.loss ran the head forward '
-                f'{len(outputs)} times; the soft-target loss needs the one '
-                'set of logits its hard-label loss used.')
-        cls_score = outputs[0]
+        # One head forward, one dropout mask, for both terms; the hard loss
+        # is the head's own (``ClsHead.loss`` is this forward and
+        # ``_get_loss``) on the labelled rows.
+        cls_score = self.head(feats)
+        # One device-to-host copy for the whole batch.
+        labels = torch.cat([s.gt_label for s in data_samples]).tolist()
+        labelled = [i for i, label in enumerate(labels) if label >= 0]
+        if len(labelled) == len(data_samples):
+            losses = self.head._get_loss(cls_score, data_samples)
+        elif labelled:
+            losses = self.head._get_loss(
+                cls_score[labelled], [data_samples[i] for i in labelled])
+        else:
+            losses = dict(loss=cls_score.sum() * 0.0)
         losses['loss_cls'] = self.hard_loss_weight * losses.pop('loss')
         if self.teacher_cache is None:
             t_logits = self.teacher_logits(inputs)

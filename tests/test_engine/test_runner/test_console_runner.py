@@ -2,7 +2,9 @@
 import glob
 import json
 
-from mmcompact.engine import ConsoleRunner
+from mmengine.logging import MMLogger
+
+from mmcompact.engine import ConsoleRunner, quiet_console
 from mmcompact.engine.hooks.console_progress_hook import _clock
 
 from ..conftest import tiny_runner
@@ -15,7 +17,8 @@ def test_console_shows_top1_per_validation_the_log_keeps_all(
     runner.train()
     out = capsys.readouterr().out
     # Not a terminal: no bar, one line per validation, and the logger's
-    # warnings.
+    # warnings but mmengine's deprecation notices.
+    assert 'HardDiskBackend' not in out  # said once a process, if at all
     lines = [line for line in out.splitlines()
              if ' - mmengine - WARNING - ' not in line]
     assert [line.split('  top-1 ')[0] for line in lines] == [
@@ -41,3 +44,15 @@ def test_clock():
     assert _clock(5) == '0:05'
     assert _clock(125.9) == '2:05'
     assert _clock(3 * 3600 + 61) == '3:01:01'
+
+
+def test_quiet_console_keeps_warnings_and_drops_mmengine_notices(capsys):
+    logger = MMLogger.get_instance('quiet_console_test',
+                                   logger_name='quiet_console_test')
+    quiet_console(logger)
+    logger.info('an info record')
+    logger.warning('"HardDiskBackend" is the alias of "LocalBackend"')
+    logger.warning('a real warning')
+    out = capsys.readouterr().out
+    assert 'a real warning' in out
+    assert 'info record' not in out and 'HardDiskBackend' not in out

@@ -118,6 +118,39 @@ def test_loss_is_weighted_sum(teacher_ckpt):
         0.5 * 4 * kl.item(), rel=1e-4)
 
 
+def test_unlabelled_samples_get_the_soft_term_only(teacher_ckpt):
+    """Label -1 (the transfer set): hard term over the labelled rows, soft
+    term over all, whatever the mix."""
+    model = MODELS.build(joint_student_cfg(teacher_ckpt))
+    model.eval()  # deterministic dropout and BN for the comparison
+    inputs = model.data_preprocessor(_batch(), False)['inputs']
+    logits = model(inputs)
+    t_logits = model.teacher(model.teacher_inputs(inputs))
+    kl = F.kl_div(F.log_softmax(logits / 2, 1), F.softmax(t_logits / 2, 1),
+                  reduction='batchmean')
+    for labels in ([0, -1, 2, -1, -1, 1], [-1] * 6, [3, 2, 1, 0, 1, 2]):
+        samples = [DataSample().set_gt_label(y) for y in labels]
+        calls = []
+        handle = model.head.register_forward_hook(
+            lambda *args: calls.append(1))
+        losses = model.loss(inputs, samples)
+        handle.remove()
+        assert len(calls) == 1
+        rows = [i for i, y in enumerate(labels) if y >= 0]
+        ce = F.cross_entropy(logits[rows], torch.tensor(
+            [labels[i] for i in rows])) if rows else torch.tensor(0.)
+        assert losses['loss_cls'].item() == pytest.approx(0.5 * ce.item(),
+                                                          rel=1e-4, abs=1e-7)
+        assert losses['loss_soft'].item() == pytest.approx(
+            0.5 * 4 * kl.item(), rel=1e-4)
+    # An unlabelled batch still trains the student, through the soft term.
+    model.train()
+    samples = [DataSample().set_gt_label(-1) for _ in range(6)]
+    loss = sum(model.loss(inputs, samples).values())
+    loss.backward()
+    assert model.head.fc.weight.grad.abs().sum() > 0
+
+
 def test_predict_uses_the_student_only(teacher_ckpt):
     model = MODELS.build(joint_student_cfg(teacher_ckpt))
     model.eval()
