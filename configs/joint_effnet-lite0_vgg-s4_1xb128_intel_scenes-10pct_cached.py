@@ -9,10 +9,6 @@ _base_ = [
     './_base_/models/joint_learning.py',
 ]
 
-# With <data_root>/unlabeled/, its images join the training set with soft
-# targets only (InMemoryCustomDataset's unlabeled_prefix).
-train_dataloader = dict(dataset=_base_.transfer_set)
-
 model = dict(
     _base_.joint_learning_soft,
     teacher=dict(
@@ -20,3 +16,5 @@ model = dict(
         'teacher_effnet-lite0-f4-128px_1xb64_intel_scenes-10pct.py'),
     teacher_cache='work_dirs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes'
     '-10pct/teacher_cache_32v.npz')
+# Plus <data_root>/unlabeled/ when it exists (soft targets only).
+train_dataloader = dict(dataset=_base_.transfer_set)

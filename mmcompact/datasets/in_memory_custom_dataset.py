@@ -132,15 +132,7 @@ class InMemoryCustomDataset(CustomDataset):
                 f'{name}: "{root}" has {len(classes)} class folders '
                 f'{tuple(classes)}, but the dataset\'s classes are '
                 f'{tuple(self.CLASSES)}.')
-        skipped = []
-
-        def is_image(filename: str) -> bool:
-            valid = self.is_valid_file(filename)
-            if not valid:
-                skipped.append(filename)
-            return valid
-
-        samples, empty = get_samples(root, folder_to_idx, is_image)
+        samples, empty, skipped = self._scan(root, folder_to_idx)
         if empty:
             raise ValueError(
                 f'{name}: the class folders '
@@ -153,6 +145,20 @@ class InMemoryCustomDataset(CustomDataset):
             self._metainfo['classes'] = tuple(classes)
         return samples
 
+    def _scan(self, root: str, folder_to_idx: Optional[dict]) -> tuple:
+        """mmpretrain's ``get_samples`` under ``root``, and the files it
+        skipped (no image extension)."""
+        skipped = []
+
+        def is_image(filename: str) -> bool:
+            valid = self.is_valid_file(filename)
+            if not valid:
+                skipped.append(filename)
+            return valid
+
+        samples, empty = get_samples(root, folder_to_idx, is_image)
+        return samples, empty, skipped
+
     def load_data_list(self) -> List[dict]:
         """The labelled images, then those of ``unlabeled_prefix``."""
         data_list = super().load_data_list()
@@ -162,15 +168,7 @@ class InMemoryCustomDataset(CustomDataset):
             if self.data_root else self.unlabeled_prefix
         if not fileio.isdir(root):
             return data_list
-        skipped = []
-
-        def is_image(filename: str) -> bool:
-            valid = self.is_valid_file(filename)
-            if not valid:
-                skipped.append(filename)
-            return valid
-
-        files, _ = get_samples(root, None, is_image)
+        files, _, skipped = self._scan(root, None)
         if not files:
             raise ValueError(
                 f'{type(self).__name__}: the unlabelled folder "{root}" '
