@@ -35,8 +35,9 @@ from mmcompact.teacher import (TeacherViewRunner, build_teacher,
                                default_cache_dir, resolve_teacher,
                                save_teacher_cache, teacher_cache_meta,
                                teacher_fingerprint)
-from mmcompact.utils import (build_data_preprocessor, init_cpu_dist_if_needed,
-                             load_checked_config, model_config)
+from mmcompact.utils import (build_data_preprocessor, default_work_dir,
+                             init_cpu_dist_if_needed, load_checked_config,
+                             model_config)
 
 
 def parse_args():
@@ -149,8 +150,7 @@ def main():
     seconds = time.perf_counter() - start
 
     # By default with the teacher (a URL's: in the joint config's work dir).
-    joint_dir = cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    joint_dir = cfg.get('work_dir') or default_work_dir(args.config)
     out = args.out or osp.join(default_cache_dir(teacher_ckpt, joint_dir),
                                f'teacher_cache_{args.views}v.npz')
     if rank == 0:

@@ -1,10 +1,9 @@
-from .compact_plan import (CompactPlan, Stage, load_stage_config,
-                           schedule_length, stage_progress, student_config)
+from .compact_plan import (CompactPlan, Stage, schedule_length,
+                           stage_progress, student_config)
 from .compact_summary import summary_lines, val_metrics
-from .deployment import (eval_dataloader,
-                         evaluate_top1, graph_inputs, load_classifier,
-                         load_config, logits_to_samples, onnx_input_size,
-                         ort_predictor, ort_session)
+from .deployment import (eval_dataloader, evaluate_top1, graph_inputs,
+                         load_classifier, load_config, logits_to_samples,
+                         onnx_input_size, ort_predictor, ort_session)
 from .linear_probe import (PROBE_FILE, LinearProbe, extract_features,
                            fit_linear_probe, linear_probe, load_probe_record)
 from .model_cost import (cpu_model, model_complexity, model_input_size,
@@ -20,6 +19,6 @@ __all__ = [
     'ort_session', 'cpu_model', 'model_complexity', 'model_input_size',
     'state_dict_sizes', 'time_interleaved', 'NormalizedClassifier',
     'merge_train_args', 'parse_train_args', 'train', 'CompactPlan', 'Stage',
-    'load_stage_config', 'schedule_length', 'stage_progress',
+    'schedule_length', 'stage_progress',
     'student_config', 'summary_lines', 'val_metrics'
 ]

@@ -20,8 +20,8 @@ from mmcompact.teacher import (cache_mismatch, checkpoint_fingerprint,
                                default_cache_dir, load_teacher_cache_meta,
                                resolve_teacher,
                                teacher_checkpoint_file)
-from mmcompact.utils import (build_data_preprocessor, check_cfg_options,
-                             has_key, model_config)
+from mmcompact.utils import (build_data_preprocessor, default_work_dir,
+                             has_key, merge_checked_options, model_config)
 
 #: A cache file of a ``*_cached`` config: ``V`` views per image.
 CACHE_NAME = re.compile(r'teacher_cache_(\d+)v\.npz')
@@ -78,13 +78,10 @@ def load_stage_config(path: str, options: dict, all_keys: bool) -> Config:
     (:func:`mmcompact.utils.check_cfg_options`).
     """
     cfg = Config.fromfile(path)
-    options = {
+    return merge_checked_options(cfg, {
         k: v
         for k, v in options.items() if all_keys or has_key(cfg, k)
-    }
-    check_cfg_options(cfg, options)
-    cfg.merge_from_dict(options)
-    return cfg
+    })
 
 
 def schedule_length(cfg: Config) -> Tuple[str, int]:
@@ -194,8 +191,7 @@ class CompactPlan:
         """``--work-dir``/<name>, the config's work_dir or the default."""
         if self.root:
             return osp.join(self.root, config_name(stage.config))
-        return stage.cfg.get('work_dir') or osp.join(
-            'work_dirs', config_name(stage.config))
+        return stage.cfg.get('work_dir') or default_work_dir(stage.config)
 
     def _resolve_teacher_ckpt(self) -> str:
         """Where stage 2 takes the teacher from; sets the teacher stage."""

@@ -6,7 +6,8 @@ from mmengine.config import Config
 from mmengine.runner import find_latest_checkpoint
 from mmpretrain.registry import MODELS
 
-from mmcompact.utils import load_checkpoint_strictly, model_config
+from mmcompact.utils import (default_work_dir, load_checkpoint_strictly,
+                             model_config)
 
 
 def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
@@ -38,8 +39,7 @@ def resolve_teacher(teacher: dict, teacher_ckpt: Optional[str] = None
             raise FileNotFoundError(f'Teacher config "{config}" not found.')
         teacher = model_config(Config.fromfile(config))
         if teacher_ckpt is None:
-            teacher_ckpt = osp.join(
-                'work_dirs', osp.splitext(osp.basename(config))[0])
+            teacher_ckpt = default_work_dir(config)
     if teacher_ckpt is None:
         raise ValueError('teacher_ckpt is needed unless the teacher is '
                          'given as dict(cfg_path=<stage-1 config>)')

@@ -101,7 +101,22 @@ def load_checked_config(path: str, options: Optional[dict]) -> Config:
     Raises:
         ValueError: from :func:`check_cfg_options`, before any merge.
     """
-    cfg = Config.fromfile(path)
+    return merge_checked_options(Config.fromfile(path), options)
+
+
+def merge_checked_options(cfg: Config, options: Optional[dict]) -> Config:
+    """Merge ``--cfg-options`` into ``cfg`` once all of them take effect.
+
+    Args:
+        cfg (Config): A loaded config, changed in place.
+        options (dict, optional): The parsed ``--cfg-options``.
+
+    Returns:
+        Config: ``cfg``.
+
+    Raises:
+        ValueError: from :func:`check_cfg_options`, before any merge.
+    """
     check_cfg_options(cfg, options)
     if options:
         cfg.merge_from_dict(options)

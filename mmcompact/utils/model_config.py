@@ -1,8 +1,22 @@
 import copy
+import os.path as osp
 
 import torch.nn as nn
 from mmengine.config import ConfigDict
 from mmpretrain.registry import MODELS
+
+
+def default_work_dir(config: str) -> str:
+    """``work_dirs/<config name>``: where ``tools/train.py CONFIG`` writes
+    when neither ``--work-dir`` nor the config's ``work_dir`` says.
+
+    Args:
+        config (str): Path of a config file.
+
+    Returns:
+        str: The default work dir, relative to the working directory.
+    """
+    return osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
 
 
 def model_config(cfg) -> ConfigDict:
