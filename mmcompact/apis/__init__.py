@@ -1,3 +1,4 @@
+from .budget_configs import config_diff, write_budget_configs
 from .compact_plan import (CompactPlan, Stage, schedule_length,
                            stage_progress, student_config)
 from .compact_summary import summary_lines, val_metrics
@@ -9,6 +10,10 @@ from .linear_probe import (PROBE_FILE, LinearProbe, extract_features,
 from .model_cost import (cpu_model, model_complexity, model_input_size,
                          state_dict_sizes, time_interleaved)
 from .normalized_classifier import NormalizedClassifier
+from .onnx_export import (INPUT_NAME, OUTPUT_NAME, CalibrationBatches,
+                          export_onnx, quantize_int8)
+from .student_family import (StudentCandidate, base_input_size,
+                             scaled_student, student_family)
 from .training import merge_train_args, parse_train_args, train
 
 __all__ = [
@@ -18,7 +23,11 @@ __all__ = [
     'load_config', 'logits_to_samples', 'onnx_input_size', 'ort_predictor',
     'ort_session', 'cpu_model', 'model_complexity', 'model_input_size',
     'state_dict_sizes', 'time_interleaved', 'NormalizedClassifier',
+    'INPUT_NAME', 'OUTPUT_NAME', 'CalibrationBatches', 'export_onnx',
+    'quantize_int8',
     'merge_train_args', 'parse_train_args', 'train', 'CompactPlan', 'Stage',
     'schedule_length', 'stage_progress',
-    'student_config', 'summary_lines', 'val_metrics'
+    'student_config', 'summary_lines', 'val_metrics', 'config_diff',
+    'write_budget_configs', 'StudentCandidate', 'base_input_size',
+    'scaled_student', 'student_family'
 ]

@@ -155,3 +155,25 @@ def test_linear_probe_of_the_teacher_is_reported(compact_report, tiny_models,
             'must beat): top-1 61.2500') in (out / 'report.md').read_text()
     assert json.loads((out / 'report.json').read_text())[
         'linear_probe'] == 61.25
+
+
+def test_budget_of_a_chosen_student_is_reported(compact_report, tiny_models,
+                                                tmp_path):
+    """A student config written by choose_student.py records its budget."""
+    student = tmp_path / 'student_budget.py'
+    student.write_text(
+        f'_base_ = [{tiny_models["student_config"]!r}]\n'
+        "student_budget = dict(budget='MACs <= 1 M', member='w0.5', "
+        "measured_on='a CPU, 2026-12-07')\n")
+    out = tmp_path / 'out'
+    assert compact_report.main([
+        '--teacher', tiny_models['teacher_config'],
+        tiny_models['teacher_ckpt'], '--student', str(student),
+        tiny_models['student_ckpt'], '--out', str(out), '--rounds', '1',
+        '--iters', '1', '--batch', '4', '--batch-rounds', '1', '--top1',
+        'teacher=70', 'student=65'
+    ]) == 0
+    assert ('Student chosen for the budget MACs <= 1 M (member w0.5 of its '
+            'family') in (out / 'report.md').read_text()
+    assert json.loads((out / 'report.json').read_text())['student_budget'][
+        'member'] == 'w0.5'

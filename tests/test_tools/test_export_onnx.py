@@ -11,6 +11,7 @@ import onnx
 import pytest
 import torch
 
+from mmcompact.apis import onnx_export
 from mmcompact.apis import (NormalizedClassifier, eval_dataloader,
                             graph_inputs, load_classifier, load_config,
                             ort_session)
@@ -110,7 +111,7 @@ def test_forced_mismatch_fails_and_writes_nothing(tiny_models, export_onnx,
             return logits + torch.arange(logits.size(1),
                                          dtype=logits.dtype) * 10
 
-    monkeypatch.setattr(export_onnx, 'NormalizedClassifier', Shifted)
+    monkeypatch.setattr(onnx_export, 'NormalizedClassifier', Shifted)
     out = str(tmp_path / 'bad.onnx')
     code = export_onnx.main([
         tiny_models['student_config'], tiny_models['student_ckpt'], '--out',

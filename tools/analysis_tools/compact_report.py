@@ -35,6 +35,8 @@ axes, one marker per model). Columns:
 - teacher/model ratios: params, MACs, size (teacher fp32 checkpoint over
   the model's fp32 checkpoint or ONNX file), latency and throughput
   (median of the per-round ratios), and the top-1 difference in points;
+- the budget the student was chosen for, when its config records one
+  (``student_budget``, written by ``choose_student.py``);
 - the linear probe of the teacher's frozen ImageNet features, when the
   teacher's work dir (its checkpoint's folder) holds the
   ``linear_probe.json`` of a ``LinearProbeHook``: a line under the table
@@ -349,6 +351,12 @@ def markdown(rows, ratio_rows, args, meta) -> str:
             f'{r["throughput"]:.2f}x', f'{r["top1_points"]:+.4f}'
         ]
         lines.append('| ' + ' | '.join(cells) + ' |')
+    budget = meta.get('student_budget')
+    if budget:
+        lines += ['', f'Student chosen for the budget {budget["budget"]} '
+                  f'(member {budget["member"]} of its family, '
+                  '`choose_student.py` on '
+                  f'{budget.get("measured_on", "-")}).']
     if meta.get('linear_probe') is not None:
         lines += ['', 'Linear probe of the teacher\'s frozen ImageNet '
                   'features (logistic regression, the reference its '
@@ -408,6 +416,8 @@ def main(argv=None) -> int:
     probe = load_probe_record(osp.dirname(osp.abspath(args.teacher[1])))
     meta['linear_probe'] = probe and probe['accuracy']
     rows = build_rows(args)
+    student = next(r for r in rows if r['key'] == 'student')
+    meta['student_budget'] = student['cfg'].get('student_budget')
     add_top1(rows, args)
     add_timings(rows, args)
     ratio_rows = ratios(rows, args.threads)

@@ -52,25 +52,17 @@ import argparse
 import json
 import os.path as osp
 import sys
-import tempfile
 
 import numpy as np
-import onnx
 import torch
 from mmengine.config import DictAction
-from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod,
-                                      QuantFormat, QuantType, quantize_static)
-from onnxruntime.quantization.shape_inference import quant_pre_process
 
 import mmcompact  # noqa: F401  (registers modules, safe checkpoint loading)
-from mmcompact.apis import (NormalizedClassifier, eval_dataloader,
-                            evaluate_top1, graph_inputs, load_classifier,
-                            load_config, model_input_size, ort_predictor,
-                            ort_session)
+from mmcompact.apis import (CalibrationBatches, eval_dataloader,
+                            evaluate_top1, export_onnx, graph_inputs,
+                            load_classifier, load_config, model_input_size,
+                            ort_predictor, ort_session, quantize_int8)
 from mmcompact.utils import atomic_path
-
-#: Name of the graph's input and output.
-INPUT_NAME, OUTPUT_NAME = 'input', 'logits'
 
 
 def parse_args(argv=None):
@@ -175,37 +167,6 @@ def graph_metadata(model, size, config: str, checkpoint: str) -> dict:
     return meta
 
 
-def export(model, size, path: str, metadata: dict, opset: int = 18) -> None:
-    """Export ``NormalizedClassifier(model)`` to ``path`` (overwritten).
-
-    Args:
-        model (nn.Module): The classifier, eval mode.
-        size (tuple[int, int]): Input ``(h, w)``.
-        path (str): Output file.
-        metadata (dict): Written to the model's ``metadata_props``.
-        opset (int): ONNX opset. Defaults to 18.
-    """
-    wrapper = NormalizedClassifier(model).eval()
-    # Batch 2: a traced batch of 1 would be specialised to a constant.
-    example = torch.rand(2, 3, *size) * 255
-    program = torch.onnx.export(
-        wrapper, (example, ),
-        dynamo=True,
-        input_names=[INPUT_NAME],
-        output_names=[OUTPUT_NAME],
-        dynamic_shapes=({0: torch.export.Dim('batch')}, ),
-        opset_version=opset,
-        external_data=False,
-        verbose=False)
-    proto = program.model_proto
-    proto.doc_string = metadata['input']
-    for key, value in metadata.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.checker.check_model(proto)
-    onnx.save(proto, path)
-
-
 def compare(model, session, dataloader, size):
     """Largest |logit difference| and top-1 agreement, PyTorch vs ORT.
 
@@ -230,61 +191,6 @@ def compare(model, session, dataloader, size):
     return worst, agree, total
 
 
-class CalibrationImages(CalibrationDataReader):
-    """ONNX Runtime calibration data: training images as the graph takes
-    them.
-
-    Args:
-        dataloader (DataLoader): Training images with the test pipeline
-            (:func:`mmcompact.apis.eval_dataloader`).
-        data_preprocessor (nn.Module): The model's preprocessor.
-        size (tuple[int, int]): The graph's input size.
-    """
-
-    def __init__(self, dataloader, data_preprocessor, size):
-        self._batches = (
-            {INPUT_NAME: graph_inputs(b['inputs'], data_preprocessor,
-                                      size).numpy()} for b in dataloader)
-
-    def get_next(self):
-        return next(self._batches, None)
-
-
-def quantize(fp32_path: str, out_path: str, calibration,
-             method: str = 'MinMax') -> None:
-    """Static int8 quantisation of an ONNX classifier (QDQ, per channel).
-
-    Args:
-        fp32_path (str): The fp32 graph.
-        out_path (str): The int8 graph (overwritten).
-        calibration (CalibrationDataReader): Calibration batches.
-        method (str): ``CalibrationMethod`` name. Defaults to 'MinMax'.
-    """
-    # ORT's recommended pre-processing: shape inference and graph
-    # optimisation (BatchNorm folded into the convolutions) so that the
-    # folded weights are what gets quantised.
-    with tempfile.TemporaryDirectory(
-            dir=osp.dirname(osp.abspath(out_path))) as scratch:
-        pre_path = osp.join(scratch, 'pre_processed.onnx')
-        quant_pre_process(fp32_path, pre_path, skip_symbolic_shape=True)
-        quantize_static(
-            pre_path,
-            out_path,
-            calibration,
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            calibrate_method=getattr(CalibrationMethod, method),
-            # A BatchNorm that no convolution absorbs (after a pooling) has
-            # 1-D per-channel weights: their channel axis is 0, not 1.
-            extra_options={
-                'QDQOpTypePerChannelSupportToAxis': {
-                    'BatchNormalization': 0
-                }
-            })
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     cfg = load_config(args.config, args.cfg_options)
@@ -294,7 +200,7 @@ def main(argv=None) -> int:
           '0-255, output logits')
     try:
         with atomic_path(args.out, suffix='.onnx') as tmp:
-            export(model, size, tmp,
+            export_onnx(model, size, tmp,
                    graph_metadata(model, size, args.config,
                                   args.checkpoint), args.opset)
             fp32_session = ort_session(tmp)
@@ -318,9 +224,12 @@ def main(argv=None) -> int:
         out_int8 = int8_path(args.out)
         calib = eval_dataloader(cfg, 'train', args.calib)
         with atomic_path(out_int8, suffix='.onnx') as tmp_int8:
-            quantize(args.out, tmp_int8,
-                     CalibrationImages(calib, model.data_preprocessor, size),
-                     args.calib_method)
+            quantize_int8(
+                args.out, tmp_int8,
+                CalibrationBatches(
+                    graph_inputs(b['inputs'], model.data_preprocessor,
+                                 size).numpy() for b in calib),
+                args.calib_method)
             int8_session = ort_session(tmp_int8)
             if args.verify:
                 worst, agree, total = compare(model, int8_session, loader,
