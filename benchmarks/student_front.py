@@ -19,11 +19,13 @@ validation each work dir logged; the network is its last checkpoint,
 exported to ONNX and quantised to int8 (calibrated on random images: the
 latency does not depend on the weights' values), and all networks are
 timed batch-1 in interleaved rounds (``time_interleaved``) at ``--threads``.
-Prints the table (markdown) and draws one panel per set: top-1 against
-int8 latency, students joined by line per kind.
+Prints the table (markdown; numbers cut, never rounded up) and draws one
+panel per set: top-1 against int8 latency, students joined by line per
+kind.
 """
 import argparse
 import json
+import math
 import os.path as osp
 import statistics
 import sys
@@ -54,6 +56,12 @@ def parse_args(argv=None):
     parser.add_argument('--rounds', type=int, default=10)
     parser.add_argument('--iters', type=int, default=20)
     return parser.parse_args(argv)
+
+
+def cut(value: float, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, cut (never rounded up)."""
+    scale = 10**digits
+    return f'{math.floor(value * scale) / scale:.{digits}f}'
 
 
 def last_top1(work_dir: str) -> float:
@@ -122,12 +130,13 @@ def main(argv=None) -> int:
           'latency (ms) | top-1 (%) |')
     print('|---|---|---|---:|---:|---:|---:|---:|')
     for run in runs:
-        top1 = ' / '.join(f'{t:.2f}' for t in run['top1s'])
+        top1 = ' / '.join(cut(t) for t in run['top1s'])
         if len(run['top1s']) > 1:
-            top1 += f' (mean {run["top1"]:.2f})'
+            top1 += f' (mean {cut(run["top1"])})'
         print(f'| {run["panel"]} | {run["label"]} | {run["kind"]} | '
-              f'{run["size"][0]} | {run["macs"] / 1e6:.2f} | '
-              f'{run["params"] / 1e6:.3f} | {run["int8_ms"]:.3f} | {top1} |')
+              f'{run["size"][0]} | {cut(run["macs"] / 1e6)} | '
+              f'{cut(run["params"] / 1e6, 3)} | {cut(run["int8_ms"], 3)} | '
+              f'{top1} |')
     if args.json:
         with open(args.json, 'w', encoding='utf-8') as f:
             json.dump(dict(cpu=cpu_model(), threads=args.threads,
@@ -168,7 +177,7 @@ def plot(runs, spec, args) -> None:
                       f'thread{"s" * (args.threads > 1)} (ms, log)')
         ax.set_ylabel('top-1 (%)')
         ax.grid(True, which='both', alpha=0.3)
-    axes[0][0].legend(loc='lower right', fontsize='small')
+    axes[0][0].legend(loc='upper left', fontsize='small')
     fig.suptitle(f'{cpu_model()}', fontsize='small')
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
