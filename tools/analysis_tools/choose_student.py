@@ -13,7 +13,8 @@ batch-1 latency in PyTorch and in ONNX Runtime fp32 and int8 (median of
 interleaved rounds at ``--threads``, as ``model_cost.py``; the int8 graph
 calibrated on random images: latency does not depend on the weights'
 values) and training images/s (bf16 autocast forward, backward and SGD
-step on a random batch of the config's batch size). A ``--latency-ms``
+step on a random batch of the config's batch size, with torch's default
+threads, after two warm-up steps). A ``--latency-ms``
 budget applies to ``--runtime``.
 
 The pick is the member with the most MACs that fits every budget given
@@ -258,7 +259,6 @@ def table(rows, args) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    torch.set_num_threads(max(torch.get_num_threads(), args.threads))
     try:
         compact, rows = build_candidates(args)
     except ValueError as e:  # a student the family does not scale
