@@ -35,9 +35,10 @@ import numpy as np
 import torch
 
 import mmcompact  # noqa: F401
-from mmcompact.apis import (CalibrationBatches, cpu_model, export_onnx,
+from mmcompact.apis import (cpu_model, export_onnx,
                             load_classifier, load_config, model_complexity,
                             model_input_size, ort_session, quantize_int8,
+                            random_calibration,
                             time_interleaved, val_metrics)
 
 KINDS = {'joint': ('D', 'tab:blue', 'joint student'),
@@ -86,10 +87,7 @@ def int8_model(run: dict, scratch: str, index: int) -> str:
     fp32 = osp.join(scratch, f'{index}.onnx')
     int8 = osp.join(scratch, f'{index}.int8.onnx')
     export_onnx(model, size, fp32, {})
-    rng = np.random.default_rng(0)
-    quantize_int8(fp32, int8, CalibrationBatches(
-        rng.uniform(0, 255, (8, 3, *size)).astype(np.float32)
-        for _ in range(2)))
+    quantize_int8(fp32, int8, random_calibration(size))
     return int8
 
 

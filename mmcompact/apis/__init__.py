@@ -11,7 +11,7 @@ from .model_cost import (cpu_model, model_complexity, model_input_size,
                          state_dict_sizes, time_interleaved)
 from .normalized_classifier import NormalizedClassifier
 from .onnx_export import (INPUT_NAME, OUTPUT_NAME, CalibrationBatches,
-                          export_onnx, quantize_int8)
+                          export_onnx, quantize_int8, random_calibration)
 from .student_family import (StudentCandidate, base_input_size,
                              scaled_student, student_family)
 from .training import merge_train_args, parse_train_args, train
@@ -24,7 +24,7 @@ __all__ = [
     'ort_session', 'cpu_model', 'model_complexity', 'model_input_size',
     'state_dict_sizes', 'time_interleaved', 'NormalizedClassifier',
     'INPUT_NAME', 'OUTPUT_NAME', 'CalibrationBatches', 'export_onnx',
-    'quantize_int8',
+    'quantize_int8', 'random_calibration',
     'merge_train_args', 'parse_train_args', 'train', 'CompactPlan', 'Stage',
     'schedule_length', 'stage_progress',
     'student_config', 'summary_lines', 'val_metrics', 'config_diff',

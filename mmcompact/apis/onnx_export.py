@@ -72,6 +72,16 @@ class CalibrationBatches(CalibrationDataReader):
         return next(self._batches, None)
 
 
+def random_calibration(size: Tuple[int, int], batches: int = 2,
+                       batch_size: int = 8) -> CalibrationBatches:
+    """Calibration on random 0-255 images (seeded), for graphs that are
+    only timed: their latency does not depend on the calibrated ranges."""
+    rng = np.random.default_rng(0)
+    return CalibrationBatches(
+        rng.uniform(0, 255, (batch_size, 3, *size)).astype(np.float32)
+        for _ in range(batches))
+
+
 def quantize_int8(fp32_path: str,
                   out_path: str,
                   calibration: CalibrationDataReader,

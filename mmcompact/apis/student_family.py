@@ -14,7 +14,10 @@ import inspect
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
+from mmengine.config import ConfigDict
+
 from mmcompact.models import CifarVGG
+from mmcompact.utils import model_config
 
 #: Width multipliers :func:`student_family` offers by default.
 WIDTHS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
@@ -45,13 +48,6 @@ def _default(name: str):
     return inspect.signature(CifarVGG.__init__).parameters[name].default
 
 
-def _preprocessor(cfg: dict) -> dict:
-    # mmpretrain configs keep it at the top level (the runner moves it into
-    # the model); a model may also carry its own.
-    return cfg['model'].get('data_preprocessor') or \
-        cfg.get('data_preprocessor') or {}
-
-
 def base_input_size(cfg: dict) -> int:
     """Input side of a config's student (its preprocessor's square
     ``size``).
@@ -63,7 +59,8 @@ def base_input_size(cfg: dict) -> int:
         ValueError: if the preprocessor does not resize to a square size
             (the family then cannot change the input size).
     """
-    size = _preprocessor(cfg).get('size')
+    size = (model_config(ConfigDict(cfg)).get('data_preprocessor')
+            or {}).get('size')
     if isinstance(size, (list, tuple)) and len(size) == 2 and \
             size[0] == size[1]:
         size = size[0]

@@ -34,15 +34,15 @@ import sys
 import tempfile
 import time
 
-import numpy as np
 import torch
 from mmengine.config import DictAction
 from mmengine.logging import MMLogger
 
 import mmcompact  # noqa: F401  (registers modules)
-from mmcompact.apis import (CalibrationBatches, cpu_model, export_onnx,
+from mmcompact.apis import (cpu_model, export_onnx,
                             load_classifier, load_config, model_complexity,
                             model_input_size, ort_session, quantize_int8,
+                            random_calibration,
                             student_config, student_family,
                             time_interleaved, write_budget_configs)
 from mmcompact.apis.student_family import WIDTHS
@@ -158,10 +158,7 @@ def add_onnx(rows, scratch: str) -> None:
         fp32 = osp.join(scratch, f'{row["name"]}.onnx')
         int8 = osp.join(scratch, f'{row["name"]}.int8.onnx')
         export_onnx(row['model'], row['size'], fp32, {})
-        rng = np.random.default_rng(0)
-        quantize_int8(fp32, int8, CalibrationBatches(
-            rng.uniform(0, 255, (8, 3, *row['size'])).astype(np.float32)
-            for _ in range(2)))
+        quantize_int8(fp32, int8, random_calibration(row['size']))
         row['onnx'] = {'ort-fp32': fp32, 'ort-int8': int8}
 
 
