@@ -37,7 +37,7 @@ import torch
 import mmcompact  # noqa: F401
 from mmcompact.apis import (cpu_model, export_onnx,
                             load_classifier, load_config, model_complexity,
-                            model_input_size, ort_session, quantize_int8,
+                            model_input_size, ort_timer, quantize_int8,
                             random_calibration,
                             time_interleaved, val_metrics)
 
@@ -108,18 +108,11 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         files = [int8_model(run, scratch, i) for i, run in enumerate(runs)]
 
-        def make(path):
-            def factory(threads):
-                session = ort_session(path, threads)
-                name = session.get_inputs()[0].name
-                size = session.get_inputs()[0].shape[-2:]
-                feed = np.random.default_rng(0).uniform(
-                    0, 255, (1, 3, *size)).astype(np.float32)
-                return lambda: session.run(None, {name: feed})
-            return factory
-
-        times = time_interleaved({i: make(p) for i, p in enumerate(files)},
-                                 [args.threads], args.rounds, args.iters)
+        feeds = [np.random.default_rng(0).uniform(
+            0, 255, (1, 3, *run['size'])).astype(np.float32) for run in runs]
+        times = time_interleaved(
+            {i: ort_timer(p, feeds[i]) for i, p in enumerate(files)},
+            [args.threads], args.rounds, args.iters)
     for i, run in enumerate(runs):
         run['int8_ms'] = 1e3 * statistics.median(times[i][args.threads])
     print(f'{cpu_model()}, torch {torch.__version__}, ONNX Runtime int8 '

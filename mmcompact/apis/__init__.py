@@ -8,7 +8,8 @@ from .deployment import (eval_dataloader, evaluate_top1, graph_inputs,
 from .linear_probe import (PROBE_FILE, LinearProbe, extract_features,
                            fit_linear_probe, linear_probe, load_probe_record)
 from .model_cost import (cpu_model, model_complexity, model_input_size,
-                         state_dict_sizes, time_interleaved)
+                         ort_timer, pytorch_timer, state_dict_sizes,
+                         time_interleaved)
 from .normalized_classifier import NormalizedClassifier
 from .onnx_export import (INPUT_NAME, OUTPUT_NAME, CalibrationBatches,
                           export_onnx, quantize_int8, random_calibration)
@@ -22,7 +23,8 @@ __all__ = [
     'eval_dataloader', 'evaluate_top1', 'graph_inputs', 'load_classifier',
     'load_config', 'logits_to_samples', 'onnx_input_size', 'ort_predictor',
     'ort_session', 'cpu_model', 'model_complexity', 'model_input_size',
-    'state_dict_sizes', 'time_interleaved', 'NormalizedClassifier',
+    'state_dict_sizes', 'time_interleaved', 'ort_timer', 'pytorch_timer',
+    'NormalizedClassifier',
     'INPUT_NAME', 'OUTPUT_NAME', 'CalibrationBatches', 'export_onnx',
     'quantize_int8', 'random_calibration',
     'merge_train_args', 'parse_train_args', 'train', 'CompactPlan', 'Stage',

@@ -1,6 +1,7 @@
 """Cost measurements shared by the analysis and deployment tools.
 
-``tools/analysis_tools/model_cost.py`` and ``compact_report.py`` measure
+``tools/analysis_tools/model_cost.py``, ``compact_report.py``,
+``choose_student.py`` and ``benchmarks/student_front.py`` measure
 parameters, MACs, checkpoint sizes and CPU latency the same way through
 these functions.
 """
@@ -14,6 +15,8 @@ from typing import Callable, Dict, Optional, Sequence, Tuple
 import torch
 from mmengine.analysis import get_model_complexity_info
 from torch import nn
+
+from .deployment import ort_session
 
 
 def cpu_model() -> str:
@@ -101,6 +104,27 @@ def state_dict_sizes(model: nn.Module) -> Tuple[int, int]:
             torch.save({'state_dict': cast}, path)
             sizes.append(os.path.getsize(path))
     return sizes[0], sizes[1]
+
+
+def pytorch_timer(model: nn.Module, inputs: torch.Tensor
+                  ) -> Callable[[int], Callable[[], None]]:
+    """:func:`time_interleaved` factory: the classifier's preprocessing and
+    forward pass on ``inputs`` (raw pixel values)."""
+    data = {'inputs': inputs}
+    return lambda threads: lambda: model(
+        model.data_preprocessor(data)['inputs'], mode='tensor')
+
+
+def ort_timer(path: str, inputs) -> Callable[[int], Callable[[], None]]:
+    """:func:`time_interleaved` factory: an ONNX Runtime session of
+    ``path`` (built for the thread count) run on ``inputs`` (numpy)."""
+
+    def make(threads):
+        session = ort_session(path, threads)
+        name = session.get_inputs()[0].name
+        return lambda: session.run(None, {name: inputs})
+
+    return make
 
 
 def time_interleaved(runners: Dict[str, Callable[[int], Callable[[], None]]],

@@ -41,8 +41,8 @@ from mmengine.logging import MMLogger
 import mmcompact  # noqa: F401  (registers modules)
 from mmcompact.apis import (cpu_model, export_onnx,
                             load_classifier, load_config, model_complexity,
-                            model_input_size, ort_session, quantize_int8,
-                            random_calibration,
+                            model_input_size, ort_timer, pytorch_timer,
+                            quantize_int8, random_calibration,
                             student_config, student_family,
                             time_interleaved, write_budget_configs)
 from mmcompact.apis.student_family import WIDTHS
@@ -166,21 +166,10 @@ def add_latency(rows, args) -> None:
     """Batch-1 latency (ms) per runtime, all rows interleaved."""
     runners = {}
     for i, row in enumerate(rows):
-        model = row['model']
-        data = {'inputs': torch.rand(1, 3, *row['size']) * 255}
-        runners[(i, 'pytorch')] = (
-            lambda m, d: lambda threads: lambda: m(
-                m.data_preprocessor(d)['inputs'], mode='tensor'))(
-                    model, data)
+        image = torch.rand(1, 3, *row['size']) * 255
+        runners[(i, 'pytorch')] = pytorch_timer(row['model'], image)
         for runtime, path in row.get('onnx', {}).items():
-            feed = data['inputs'].numpy()
-
-            def make(threads, path=path, feed=feed):
-                session = ort_session(path, threads)
-                name = session.get_inputs()[0].name
-                return lambda: session.run(None, {name: feed})
-
-            runners[(i, runtime)] = make
+            runners[(i, runtime)] = ort_timer(path, image.numpy())
     with torch.inference_mode():
         times = time_interleaved(runners, [args.threads], args.rounds,
                                  args.iters)

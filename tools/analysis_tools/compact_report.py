@@ -64,7 +64,8 @@ from mmcompact.apis import (cpu_model, eval_dataloader, evaluate_top1,
                             load_classifier, load_config, load_probe_record,
                             model_complexity, model_input_size,
                             onnx_input_size, ort_predictor, ort_session,
-                            state_dict_sizes, time_interleaved)
+                            ort_timer, pytorch_timer, state_dict_sizes,
+                            time_interleaved)
 from mmcompact.utils import atomic_write
 
 #: Row keys (``--top1`` names) and their labels, in table order.
@@ -218,17 +219,8 @@ def runner(row, batch: int):
     """The timing factory of :func:`time_interleaved` for one row."""
     image = torch.randint(0, 256, (batch, 3, *row['size'])).float()
     if 'session' in row:
-        path, feed = row['file'], image.numpy()
-
-        def make(threads):
-            session = ort_session(path, threads)
-            name = session.get_inputs()[0].name
-            return lambda: session.run(None, {name: feed})
-
-        return make
-    model, data = row['model'], {'inputs': image}
-    return lambda threads: lambda: model(
-        model.data_preprocessor(data)['inputs'], mode='tensor')
+        return ort_timer(row['file'], image.numpy())
+    return pytorch_timer(row['model'], image)
 
 
 def add_timings(rows, args) -> None:

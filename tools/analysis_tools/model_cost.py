@@ -24,7 +24,7 @@ import torch
 import mmcompact  # noqa: F401
 from mmcompact.apis import (cpu_model, load_classifier, load_config,
                             model_complexity, model_input_size,
-                            time_interleaved)
+                            pytorch_timer, time_interleaved)
 
 
 def parse_args(argv=None):
@@ -58,14 +58,11 @@ def main(argv=None):
             dict(name=osp.basename(path), model=model, size=size,
                  params=params, macs=macs,
                  ckpt_mb=osp.getsize(ckpt) / 1e6 if ckpt else None,
-                 data={'inputs': image.float()}))
+                 image=image.float()))
     print(f'CPU: {cpu_model()}, torch {torch.__version__}')
 
-    def forward(m):
-        return lambda threads: lambda: m['model'](
-            m['model'].data_preprocessor(m['data'])['inputs'], mode='tensor')
-
-    times = time_interleaved({i: forward(m) for i, m in enumerate(models)},
+    times = time_interleaved({i: pytorch_timer(m['model'], m['image'])
+                              for i, m in enumerate(models)},
                              args.threads, args.rounds, args.iters)
     for i, m in enumerate(models):
         m['times'] = times[i]
