@@ -33,6 +33,7 @@ import tempfile
 
 import numpy as np
 import torch
+from mmengine.runner import find_latest_checkpoint
 
 import mmcompact  # noqa: F401
 from mmcompact.apis import (cpu_model, export_onnx,
@@ -73,8 +74,11 @@ def last_top1(work_dir: str) -> float:
 
 
 def checkpoint(work_dir: str) -> str:
-    with open(osp.join(work_dir, 'last_checkpoint'), encoding='utf-8') as f:
-        return f.read().strip()
+    """The work dir's last checkpoint (its ``last_checkpoint`` file)."""
+    path = find_latest_checkpoint(work_dir)
+    if path is None:
+        raise FileNotFoundError(f'{work_dir}: no last_checkpoint')
+    return path
 
 
 def int8_model(run: dict, scratch: str, index: int) -> str:
