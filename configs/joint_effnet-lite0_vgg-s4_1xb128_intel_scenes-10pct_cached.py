@@ -17,4 +17,4 @@ model = dict(
     teacher_cache='work_dirs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes'
     '-10pct/teacher_cache_32v.npz')
 # Plus <data_root>/unlabeled/ when it exists (soft targets only).
-train_dataloader = dict(dataset=_base_.transfer_set)
+train_dataloader = _base_.transfer_set

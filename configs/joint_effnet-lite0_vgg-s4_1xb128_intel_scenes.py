@@ -14,7 +14,7 @@ _base_ = [
 
 # With <data_root>/unlabeled/, its images join the training set with soft
 # targets only (InMemoryCustomDataset's unlabeled_prefix).
-train_dataloader = dict(dataset=_base_.transfer_set)
+train_dataloader = _base_.transfer_set
 
 model = dict(
     _base_.joint_learning_soft,

@@ -143,6 +143,11 @@ def test_joint_student_is_its_compact_config(name):
     joint_data = copy.deepcopy(joint.train_dataloader)
     if joint_data.dataset.pop('unlabeled_prefix', None) is not None:
         assert joint_data.dataset.type == 'InMemoryCustomDataset', name
+        # drawn at the transfer set's ratio, in epochs of the same length
+        sampler = joint_data.sampler
+        assert sampler.type == 'TransferSetSampler', name
+        sampler.pop('unlabeled_ratio')
+        sampler.type = compact.train_dataloader.sampler.type
     assert joint_data == compact.train_dataloader
     assert 'unlabeled_prefix' not in compact.train_dataloader.dataset
     if joint.model.get('teacher_cache'):
@@ -277,7 +282,9 @@ def test_scene_epochs_draw_at_least_4096_images(name):
     """The size rule (README): small sets are drawn several times an epoch,
     so their schedules are those of the full-size configs."""
     sampler = _cfg(name).train_dataloader.sampler
-    assert sampler.type == 'MinLengthSampler' and sampler.min_length == 4096
+    # TransferSetSampler: MinLengthSampler's epochs, at a set ratio.
+    assert sampler.type in ('MinLengthSampler', 'TransferSetSampler')
+    assert sampler.min_length == 4096
     if '10pct' in name:
         full = _cfg(name.replace('_intel_scenes-10pct', '_intel_scenes'))
         for key in ('param_scheduler', 'train_cfg', 'default_hooks'):

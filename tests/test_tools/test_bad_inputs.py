@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import traceback
+from collections import Counter
 
 import cv2
 import numpy as np
@@ -372,10 +373,15 @@ def test_the_cache_covers_the_unlabelled_transfer_set(
         'unlabeled/a.jpg', 'unlabeled/trip/b.png',
         'unlabeled/trip/day2/c.jpg']
     runner = run_train(train_tool, CACHED, tmp_path / 'work',
-                       *cache_options(stage1, cache), data_root=broken)
+                       *cache_options(stage1, cache),
+                       'train_dataloader.sampler.unlabeled_ratio=1',
+                       data_root=broken)
     labels = [runner.train_dataloader.dataset.get_data_info(i)['gt_label']
               for i in range(12)]
     assert labels[9:] == [-1] * 3 and min(labels[:9]) >= 0
+    # unlabeled_ratio=1: as many unlabelled draws as labelled ones.
+    drawn = Counter(labels[i] == -1 for i in runner.train_dataloader.sampler)
+    assert drawn[True] == drawn[False] > 0
     assert osp.isfile(tmp_path / 'work' / 'epoch_1.pth')
     # One more unlabelled image: another transfer set.
     Image.fromarray(smooth_image(36, 48, rng)).save(

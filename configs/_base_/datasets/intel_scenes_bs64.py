@@ -19,10 +19,13 @@ test_dataloader = val_dataloader
 
 # Stage 2 also distils on unlabelled images, when <data_root>/unlabeled/
 # exists (any image files, any depth; their folder names are not read):
-# the joint leaves train on `train_dataloader = dict(dataset=
-# _base_.transfer_set)`. The teacher and the student alone train on the
-# labelled images only.
-transfer_set = dict(unlabeled_prefix='unlabeled')
+# the joint leaves train on `train_dataloader = _base_.transfer_set`. The
+# teacher and the student alone train on the labelled images only. An
+# epoch keeps its length; unlabeled_ratio sets how many unlabelled images
+# it draws per labelled one (None: the folders' ratio).
+transfer_set = dict(
+    dataset=dict(unlabeled_prefix='unlabeled'),
+    sampler=dict(type='TransferSetSampler', unlabeled_ratio=None))
 
 # A fixed 10 % of the training images per class (874 images, ~146 per
 # class), the small-data case; leaves train on it with

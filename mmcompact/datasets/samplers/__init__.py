@@ -1,3 +1,4 @@
 from .min_length_sampler import MinLengthSampler
+from .transfer_set_sampler import TransferSetSampler
 
-__all__ = ['MinLengthSampler']
+__all__ = ['MinLengthSampler', 'TransferSetSampler']
