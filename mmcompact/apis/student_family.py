@@ -104,10 +104,13 @@ def scaled_student(cfg: dict, width: float,
         backbone=dict(widths=widths, stem_channels=stem),
         head=dict(in_channels=widths[-1])))
     if input_size is not None and input_size != base_input_size(cfg):
-        where = 'model' if cfg['model'].get('data_preprocessor') else None
+        # Where the config keeps its preprocessor: in the model or at the
+        # top level.
         size = dict(data_preprocessor=dict(size=input_size))
-        override.update(dict(model=dict(override['model'], **size))
-                        if where else size)
+        if cfg['model'].get('data_preprocessor'):
+            override['model'].update(size)
+        else:
+            override.update(size)
     return override
 
 

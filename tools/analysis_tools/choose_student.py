@@ -26,6 +26,7 @@ and the compact report prints the budget recorded in them.
 ``--json FILE`` keeps every number.
 """
 import argparse
+import copy
 import json
 import logging
 import os.path as osp
@@ -136,7 +137,7 @@ def build_candidates(args):
     try:
         for member in student_family(cfg.to_dict(), args.widths,
                                      args.input_sizes):
-            member_cfg = load_config(compact, args.cfg_options)
+            member_cfg = copy.deepcopy(cfg)
             member_cfg.merge_from_dict(member.override)
             model = load_classifier(member_cfg, None)
             size = model_input_size(model)

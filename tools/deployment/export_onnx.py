@@ -201,8 +201,8 @@ def main(argv=None) -> int:
     try:
         with atomic_path(args.out, suffix='.onnx') as tmp:
             export_onnx(model, size, tmp,
-                   graph_metadata(model, size, args.config,
-                                  args.checkpoint), args.opset)
+                        graph_metadata(model, size, args.config,
+                                       args.checkpoint), args.opset)
             fp32_session = ort_session(tmp)
             if args.verify:
                 loader = eval_dataloader(cfg, 'test', args.verify_images)
