@@ -13,7 +13,9 @@ ImageNet features is fitted on every subset (features extracted once for
 the whole training set) and scored on the test set (``OUT/probe.json``).
 ``--commands`` prints the README commands that train the teacher, the
 joint student and the student alone on each subset into
-``OUT/runs/<size>_s<seed>/{teacher,joint,alone}``; ``--plot`` reads the
+``OUT/runs/<size>_s<seed>/{teacher,joint,alone}`` (with
+``--student-seed N``: only the students, seed N, into ``joint_sN`` and
+``alone_sN`` beside them); ``--plot`` reads the
 final validation top-1 of every run found under ``OUT/runs/<subset>/``
 (students of several seeds as ``joint_s0``, ``joint_s1``, ...: their mean;
 a subset's probe from ``probe.json`` or its teacher's
@@ -54,6 +56,10 @@ def parse_args():
     parser.add_argument('--amp', action='store_true')
     parser.add_argument('--commands', action='store_true',
                         help='print the training commands, fit nothing')
+    parser.add_argument('--student-seed', type=int, default=None,
+                        help='with --commands: only the two students, '
+                        'trained with this seed into joint_s<seed> and '
+                        'alone_s<seed> on the subsets\' existing teachers')
     parser.add_argument('--plot', default=None,
                         help='draw probe.json and the runs into this PNG')
     return parser.parse_args()
@@ -133,18 +139,23 @@ def commands(args):
                                        f'{name(per_class, seed)}.txt'))
             data = (f'train_dataloader.dataset.ann_file={ann} '
                     f'train_dataloader.dataset.{classes}')
-            print(f'python tools/train.py {TEACHER} --amp --work-dir '
-                  f'{run}/teacher --cfg-options {data}')
-            print(f'python tools/cache_teacher.py {JOINT} --views 16 --amp '
-                  f'--out {run}/teacher/cache.npz --cfg-options {data} '
-                  f'model.teacher_ckpt={run}/teacher')
+            student_seed, suffix = seed, ''
+            if args.student_seed is None:
+                print(f'python tools/train.py {TEACHER} --amp --work-dir '
+                      f'{run}/teacher --cfg-options {data}')
+                print(f'python tools/cache_teacher.py {JOINT} --views 16 '
+                      f'--amp --out {run}/teacher/cache.npz --cfg-options '
+                      f'{data} model.teacher_ckpt={run}/teacher')
+            else:
+                student_seed = args.student_seed
+                suffix = f'_s{student_seed}'
             for stage, config in (('joint', JOINT), ('alone', ALONE)):
                 extra = (f' model.teacher_ckpt={run}/teacher '
                          f'model.teacher_cache={run}/teacher/cache.npz'
                          if stage == 'joint' else '')
                 print(f'python tools/train.py {config} --amp --work-dir '
-                      f'{run}/{stage} --cfg-options {data}'
-                      f' randomness.seed={seed}{extra}')
+                      f'{run}/{stage}{suffix} --cfg-options {data}'
+                      f' randomness.seed={student_seed}{extra}')
 
 
 def cut(value):
