@@ -236,7 +236,7 @@ def test_scene_student_is_compact(name):
         osp.join(CONFIG_DIR, name), student=True)
     t_size, t_macs, t_params = _complexity(
         joint.model.teacher.cfg_path, student=False)
-    assert (s_size, t_size) == (96, 128)
+    assert s_size == 96 and t_size in (128, 224)
     assert s_macs <= t_macs / 10
     assert s_params <= 1.5e6 < t_params
     # The student's views are the teacher's stage-1 crops.

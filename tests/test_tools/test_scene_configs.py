@@ -11,13 +11,21 @@ import subprocess
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpretrain.registry import DATASETS
 from PIL import Image
+
+from mmcompact.teacher import load_teacher_cache_meta
 
 from ..conftest import run_tool, smooth_image
 
 TEACHER = 'configs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'
 JOINT = 'configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes.py'
 CACHED = 'configs/joint_effnet-lite0_vgg-s4_1xb128_intel_scenes_cached.py'
+TEACHER_224 = 'configs/teacher_effnet-lite0-f4-224px_1xb64_intel_scenes.py'
+CACHED_224 = ('configs/'
+              'joint_effnet-lite0-224px_vgg-s4_1xb128_intel_scenes_cached.py')
 CLASSES = ('beach', 'kitchen', 'street')
 
 
@@ -78,6 +86,30 @@ def test_own_folders_both_stages(own_folders, python, repo_root, tmp_path,
     # A student-only checkpoint with the user's class count.
     assert not any(k.startswith('teacher') for k in state)
     assert state['head.fc.weight'].shape[0] == len(CLASSES)
+
+
+def test_own_folders_224px_teacher(own_folders, python, repo_root,
+                                   tmp_path, monkeypatch):
+    """The 224 px teacher trains on photos stored at 224 px, and its joint
+    config caches the student's views for it."""
+    monkeypatch.setenv('DATA_ROOT', own_folders)
+    monkeypatch.setenv('NUM_CLASSES', str(len(CLASSES)))
+    teacher, cache = tmp_path / 'teacher', tmp_path / 'cache_2v.npz'
+    out = run_tool(python, repo_root, 'train.py', TEACHER_224, '--work-dir',
+                   str(teacher), cfg_options=_short())
+    assert 'Epoch(val) [1]' in out
+    cfg = Config.fromfile(osp.join(repo_root, TEACHER_224))
+    init_default_scope('mmpretrain')
+    stored = DATASETS.build(cfg.train_dataloader.dataset)[0]['inputs']
+    assert stored.shape == (3, 224, 224)
+    run_tool(python, repo_root, 'cache_teacher.py', CACHED_224, '--views',
+             '2', '--out', str(cache),
+             cfg_options=[f'model.teacher_ckpt={teacher}'])
+    meta = load_teacher_cache_meta(str(cache))
+    # Views of the student's 128 px images, shown to the teacher at 224.
+    assert tuple(meta['image_shape'])[-2:] == (128, 128)
+    with np.load(cache) as data:
+        assert data['logits'].shape == (len(CLASSES) * 3, 2, len(CLASSES))
 
 
 def test_class_count_mismatch_stops_before_training(own_folders, python,
