@@ -16,8 +16,6 @@ from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 from PIL import Image
 
-from mmcompact.teacher import load_teacher_cache_meta
-
 from ..conftest import run_tool, smooth_image
 
 TEACHER = 'configs/teacher_effnet-lite0-f4-128px_1xb64_intel_scenes.py'
@@ -60,24 +58,31 @@ def own_folders(tmp_path_factory):
     return str(root)
 
 
+@pytest.mark.parametrize('teacher_config,cache_config,cached_config', [
+    (TEACHER, JOINT, CACHED),
+    # The 224 px teacher: its joint config caches the student's 128 px
+    # views for it (resized to 224 by the teacher's preprocessor).
+    (TEACHER_224, CACHED_224, CACHED_224),
+])
 def test_own_folders_both_stages(own_folders, python, repo_root, tmp_path,
-                                 monkeypatch):
+                                 monkeypatch, teacher_config, cache_config,
+                                 cached_config):
     monkeypatch.setenv('DATA_ROOT', own_folders)
     monkeypatch.setenv('NUM_CLASSES', str(len(CLASSES)))
     teacher, cache = tmp_path / 'teacher', tmp_path / 'cache_2v.npz'
-    out = run_tool(python, repo_root, 'train.py', TEACHER, '--work-dir',
-                   str(teacher), cfg_options=_short())
+    out = run_tool(python, repo_root, 'train.py', teacher_config,
+                   '--work-dir', str(teacher), cfg_options=_short())
     assert 'Epoch(val) [1]' in out
-    run_tool(python, repo_root, 'cache_teacher.py', JOINT, '--views', '2',
-             '--out', str(cache),
+    run_tool(python, repo_root, 'cache_teacher.py', cache_config, '--views',
+             '2', '--out', str(cache),
              cfg_options=[f'model.teacher_ckpt={teacher}'])
     with np.load(cache) as data:
         assert data['views'].shape == (len(CLASSES) * 3, 2, 5)
         assert data['logits'].shape == (len(CLASSES) * 3, 2, len(CLASSES))
     joint = tmp_path / 'joint'
     out = run_tool(
-        python, repo_root, 'train.py', CACHED, '--work-dir', str(joint),
-        cfg_options=_short(
+        python, repo_root, 'train.py', cached_config, '--work-dir',
+        str(joint), cfg_options=_short(
             f'model.teacher_ckpt={teacher}', f'model.teacher_cache={cache}'))
     assert 'loss_soft' in out
     with open(joint / 'last_checkpoint') as f:
@@ -88,28 +93,18 @@ def test_own_folders_both_stages(own_folders, python, repo_root, tmp_path,
     assert state['head.fc.weight'].shape[0] == len(CLASSES)
 
 
-def test_own_folders_224px_teacher(own_folders, python, repo_root,
-                                   tmp_path, monkeypatch):
-    """The 224 px teacher trains on photos stored at 224 px, and its joint
-    config caches the student's views for it."""
+def test_teacher_224px_stores_photos_at_224px(own_folders, monkeypatch,
+                                              repo_root):
     monkeypatch.setenv('DATA_ROOT', own_folders)
     monkeypatch.setenv('NUM_CLASSES', str(len(CLASSES)))
-    teacher, cache = tmp_path / 'teacher', tmp_path / 'cache_2v.npz'
-    out = run_tool(python, repo_root, 'train.py', TEACHER_224, '--work-dir',
-                   str(teacher), cfg_options=_short())
-    assert 'Epoch(val) [1]' in out
-    cfg = Config.fromfile(osp.join(repo_root, TEACHER_224))
     init_default_scope('mmpretrain')
-    stored = DATASETS.build(cfg.train_dataloader.dataset)[0]['inputs']
-    assert stored.shape == (3, 224, 224)
-    run_tool(python, repo_root, 'cache_teacher.py', CACHED_224, '--views',
-             '2', '--out', str(cache),
-             cfg_options=[f'model.teacher_ckpt={teacher}'])
-    meta = load_teacher_cache_meta(str(cache))
-    # Views of the student's 128 px images, shown to the teacher at 224.
-    assert tuple(meta['image_shape'])[-2:] == (128, 128)
-    with np.load(cache) as data:
-        assert data['logits'].shape == (len(CLASSES) * 3, 2, len(CLASSES))
+    for config, size in ((TEACHER, 128), (TEACHER_224, 224)):
+        cfg = Config.fromfile(osp.join(repo_root, config))
+        for loader in ('train_dataloader', 'val_dataloader'):
+            # The stored image itself: no crop after it.
+            dataset = DATASETS.build(dict(cfg[loader].dataset,
+                                          pipeline=[dict(type='PackInputs')]))
+            assert dataset[0]['inputs'].shape == (3, size, size), config
 
 
 def test_class_count_mismatch_stops_before_training(own_folders, python,
