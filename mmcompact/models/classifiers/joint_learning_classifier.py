@@ -31,6 +31,9 @@ class JointLearningClassifier(ImageClassifier):
     un-normalised with the student's ``data_preprocessor``, normalised with
     the teacher's, and resized by it when it has a ``resize`` method
     (``RandomViewClsDataPreprocessor``: the teacher's stage-1 input size).
+    With ``batch_augments`` in the student's preprocessor (mmpretrain's
+    ``Mixup``) the online teacher labels the mixed images the student
+    sees: "function matching" (Beyer et al., CVPR 2022).
 
     Args:
         backbone (dict): Student backbone config.
@@ -54,8 +57,10 @@ class JointLearningClassifier(ImageClassifier):
             the teacher's logits for them (:class:`CachedTeacher`), and the
             teacher is not run during training; the train pipeline stays
             the student's. A cache built from other teacher weights or
-            preprocessing, or with other views, is refused here; one of
-            another data set before training (``TeacherCacheCheckHook``).
+            preprocessing, or with other views, or a student preprocessor
+            with ``batch_augments`` (the stored logits are for unmixed
+            views), is refused here; a cache of another data set before
+            training (``TeacherCacheCheckHook``).
             Defaults to None (online teacher).
         teacher_cache_views (int, optional): Replay only the first that
             many stored views of each image. Defaults to all.
@@ -63,6 +68,10 @@ class JointLearningClassifier(ImageClassifier):
             into its convolutions (after the cache check, which
             fingerprints the stage-1 weights), so that the online teacher's
             forward pass skips them. Defaults to True.
+        teacher_channels_last (bool): Run the online teacher in NHWC
+            (weights and inputs), oneDNN's native layout on x86 CPUs, as
+            ``tools/cache_teacher.py`` does; whatever layout the student
+            uses. Defaults to True.
         **kwargs: Passed to :class:`ImageClassifier`.
     """
 
@@ -79,6 +88,7 @@ class JointLearningClassifier(ImageClassifier):
                  teacher_cache: Optional[str] = None,
                  teacher_cache_views: Optional[int] = None,
                  fuse_teacher_bn: bool = True,
+                 teacher_channels_last: bool = True,
                  **kwargs):
         super().__init__(
             backbone=backbone,
@@ -97,6 +107,14 @@ class JointLearningClassifier(ImageClassifier):
             cached = CachedTeacher(teacher_cache, teacher_cache_views)
             pre = self.data_preprocessor
             check_draws_views(pre, f'teacher_cache="{teacher_cache}"')
+            if getattr(pre, 'batch_augments', None) is not None:
+                raise ValueError(
+                    f'teacher_cache="{teacher_cache}" with the data '
+                    'preprocessor\'s batch_augments: they mix the '
+                    "student's views after the cache gave the teacher's "
+                    'logits for the unmixed ones. Mix with the online '
+                    'teacher (teacher_cache=None), which sees the mixed '
+                    'batch, or set data_preprocessor.batch_augments=None.')
             why = cache_mismatch(cached.meta,
                                  teacher_fingerprint(teacher_model), pre.view)
             if why:
@@ -106,6 +124,9 @@ class JointLearningClassifier(ImageClassifier):
             pre.teacher_cache = cached
         if fuse_teacher_bn:
             fuse_frozen_bn(teacher_model)
+        self.teacher_channels_last = teacher_channels_last
+        if teacher_channels_last:
+            teacher_model.to(memory_format=torch.channels_last)
 
     def _check_compatible(self, teacher: nn.Module):
         t_classes = getattr(teacher.head, 'num_classes', None)
@@ -154,7 +175,10 @@ class JointLearningClassifier(ImageClassifier):
     @torch.no_grad()
     def teacher_logits(self, inputs: torch.Tensor) -> torch.Tensor:
         """Teacher logits for a student batch (frozen, eval mode)."""
-        return self.teacher(self.teacher_inputs(inputs), mode='tensor')
+        x = self.teacher_inputs(inputs)
+        if self.teacher_channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return self.teacher(x, mode='tensor')
 
     def loss(self, inputs: torch.Tensor,
              data_samples: List[DataSample]) -> dict:

@@ -167,6 +167,14 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
                                   or inputs.size(-1) > self.size[1]))
 
     def forward(self, data: dict, training: bool = False) -> dict:
+        if training and self.batch_augments is not None and any(
+                'gt_label' in s and (s.gt_label < 0).any()
+                for s in data.get('data_samples') or ()):
+            raise ValueError(
+                'batch_augments mix the labels of a batch, but it holds '
+                'unlabelled samples (label < 0: the transfer set of '
+                "unlabeled_prefix). Train with batch_augments=None or "
+                'without the unlabelled folder.')
         if training and self.view is not None:
             inputs = stack_images(
                 data['inputs'],

@@ -393,3 +393,64 @@ def test_online_teacher_batchnorm_is_folded(teacher_ckpt):
     assert torch.allclose(folded.teacher_logits(inputs), expected,
                           atol=1e-5)
     assert expected.abs().max() > 1e-3  # a real comparison, not zeros
+
+
+def test_online_teacher_runs_channels_last(teacher_ckpt):
+    nhwc = MODELS.build(joint_student_cfg(teacher_ckpt))
+    nchw = MODELS.build(
+        joint_student_cfg(teacher_ckpt, teacher_channels_last=False))
+    convs = [m.weight for m in nhwc.teacher.modules()
+             if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(
+        w.is_contiguous(memory_format=torch.channels_last)
+        and not w.is_contiguous() for w in convs)
+    seen = []
+    nhwc.teacher.backbone.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0]))
+    inputs = nhwc.data_preprocessor(_batch(), False)['inputs']
+    assert inputs.is_contiguous()  # the student's layout is its own
+    expected = nchw.teacher_logits(inputs)
+    assert torch.allclose(nhwc.teacher_logits(inputs), expected, atol=1e-5)
+    assert seen[0].is_contiguous(memory_format=torch.channels_last)
+    assert expected.abs().max() > 1e-3
+
+
+def test_online_teacher_labels_the_mixed_batch(teacher_ckpt, tmp_path):
+    """Mixup in the student's preprocessor: the teacher sees the mixed
+    images (function matching); a cache, made for unmixed views, is
+    refused."""
+    mixup = dict(augments=[dict(type='Mixup', alpha=1.0)])
+    model = MODELS.build(joint_student_cfg(
+        teacher_ckpt,
+        data_preprocessor=dict(STUDENT_PRE, batch_augments=mixup)))
+    model.eval()  # deterministic dropout and BN for the comparison
+    torch.manual_seed(0)
+    np.random.seed(0)
+    batch = _batch()
+    data = model.data_preprocessor(copy.deepcopy(batch), True)
+    plain = model.data_preprocessor(copy.deepcopy(batch), False)['inputs']
+    assert not torch.allclose(data['inputs'], plain)
+    scores = torch.stack([s.gt_score for s in data['data_samples']])
+    assert torch.allclose(scores.sum(1), torch.ones(6))
+    assert (scores.max(1).values < 1).any()  # mixed labels
+    seen = []
+    model.teacher.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0]))
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert torch.allclose(seen[0], model.teacher_inputs(data['inputs']))
+    logits = model(data['inputs'])
+    t_logits = model.teacher(model.teacher_inputs(data['inputs']))
+    kl = F.kl_div(F.log_softmax(logits / 2, 1), F.softmax(t_logits / 2, 1),
+                  reduction='batchmean')
+    assert losses['loss_soft'].item() == pytest.approx(
+        0.5 * 4 * kl.item(), rel=1e-4)
+    # The hard term follows the mixed labels.
+    ce = -(scores * F.log_softmax(logits, 1)).sum(1).mean()
+    assert losses['loss_cls'].item() == pytest.approx(0.5 * ce.item(),
+                                                      rel=1e-4)
+    cache = _cache(tmp_path / 'c.npz', teacher_ckpt)
+    with pytest.raises(ValueError, match=r'c\.npz" with the data '
+                       "preprocessor's batch_augments"):
+        MODELS.build(joint_student_cfg(
+            teacher_ckpt, teacher_cache=cache,
+            data_preprocessor=dict(PAD_CROP_PRE, batch_augments=mixup)))

@@ -374,6 +374,17 @@ def test_bad_batches_are_refused():
     odd[0]['inputs'] = odd[0]['inputs'][:, :30]
     with pytest.raises(ValueError, match='images of one size'):
         _pre()(pseudo_collate(odd), training=True)
+    # Mixup cannot mix a label an unlabelled (transfer-set) sample lacks.
+    mix = _pre(num_classes=3, batch_augments=dict(
+        augments=[dict(type='Mixup', alpha=1.0)]))
+    packed = _packed(images)
+    for i, sample in enumerate(packed):
+        sample['data_samples'].set_gt_label(i)
+    assert mix(default_collate(packed), training=True)['data_samples'][
+        0].gt_score.shape == (3, )
+    packed[1]['data_samples'].set_gt_label(-1)
+    with pytest.raises(ValueError, match='holds unlabelled samples'):
+        mix(default_collate(packed), training=True)
 
 
 def test_is_registered():
