@@ -34,7 +34,9 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
     student's view to its teacher's input size.
 
     Use ``collate_fn=dict(type='default_collate')`` so the batch arrives
-    stacked (a list of same-size images is stacked here).
+    stacked (a list of same-size images is stacked here). ``batch_augments``
+    (mmpretrain's Mixup/CutMix) mix labels, so a training batch with
+    unlabelled samples (negative labels: a transfer set) is refused.
 
     Args:
         size (int | Sequence[int]): Output ``(h, w)`` (an int for square).
@@ -173,7 +175,7 @@ class RandomViewClsDataPreprocessor(ClsDataPreprocessor):
             raise ValueError(
                 'batch_augments mix the labels of a batch, but it holds '
                 'unlabelled samples (label < 0: the transfer set of '
-                "unlabeled_prefix). Train with batch_augments=None or "
+                'unlabeled_prefix). Train with batch_augments=None or '
                 'without the unlabelled folder.')
         if training and self.view is not None:
             inputs = stack_images(
