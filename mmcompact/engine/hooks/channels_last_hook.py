@@ -24,8 +24,9 @@ class ChannelsLastHook(Hook):
 
     Args:
         memory_format (str): ``'channels_last'`` or ``'contiguous_format'``
-            (a no-op, to switch the hook off from ``--cfg-options``).
-            Defaults to ``'channels_last'``.
+            (the hook does nothing, to switch it off from
+            ``--cfg-options``; a model that is NHWC by itself, such as an
+            online teacher, stays so). Defaults to ``'channels_last'``.
     """
 
     priority = 'VERY_HIGH'
@@ -37,10 +38,11 @@ class ChannelsLastHook(Hook):
         self.memory_format = getattr(torch, memory_format)
 
     def before_run(self, runner) -> None:
+        if self.memory_format is not torch.channels_last:
+            return
         model = unwrap_model(runner.model)
-        model.to(memory_format=self.memory_format)
-        if self.memory_format is torch.channels_last and isinstance(
-                getattr(model, 'data_preprocessor', None), nn.Module):
+        model.to(memory_format=torch.channels_last)
+        if isinstance(getattr(model, 'data_preprocessor', None), nn.Module):
             model.data_preprocessor.register_forward_hook(_nhwc_inputs)
 
 

@@ -59,6 +59,11 @@ def test_contiguous_format_is_a_no_op():
     for key, value in model.state_dict().items():
         assert value.is_contiguous(), key
         assert torch.equal(value, state[key]), key
+    # Nor does it convert back what is NHWC by itself (an online teacher).
+    model.to(memory_format=torch.channels_last)
+    ChannelsLastHook('contiguous_format').before_run(
+        SimpleNamespace(model=model))
+    assert _is_nhwc(model[0].weight) and _is_nhwc(model[3].weight)
 
 
 def test_bad_memory_format_is_refused():
